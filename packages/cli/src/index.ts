@@ -1,0 +1,4 @@
+/**
+ * The sluice command: validate, explain, run, schema, detect, sim.
+ */
+export {};

@@ -1,0 +1,4 @@
+/**
+ * Sluice pipeline core: plugin API, RxJS pipeline, acknowledgements and checkpoints, dead letters, state store, errors, logging.
+ */
+export {};

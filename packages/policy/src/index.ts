@@ -1,0 +1,4 @@
+/**
+ * Sluice policy files: JSON Schema, loader, validation errors, capture presets and the data inventory.
+ */
+export {};

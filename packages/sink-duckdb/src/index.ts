@@ -1,0 +1,4 @@
+/**
+ * Embedded DuckDB sink for Sluice: one table per record kind, idempotent upserts, ack after commit.
+ */
+export {};

@@ -1,0 +1,4 @@
+/**
+ * Cloud KMS REST simulator.
+ */
+export {};

@@ -1,0 +1,4 @@
+/**
+ * Slack Web API + Socket Mode simulator.
+ */
+export {};
