@@ -1,4 +1,7 @@
 /**
- * PII and secret detection for Slack text: Presidio entity names, validators, directory-based PERSON matching.
+ * PII and secret detection for Slack text: Presidio entity names, validators, directory-based PERSON
+ * matching, Slack mrkdwn awareness and UTF-16 offsets. Tokenization is built on top of these spans.
  */
-export {};
+export { createDetector, type Detector, type DetectorOptions, resolveOverlaps } from './detector.js';
+export { type DetectedEntity, ENTITY_TYPES, type EntityType, isEntityType } from './entities.js';
+export { NameMatcher, type NameMatcherOptions, type PersonDirectory } from './name-matcher.js';

@@ -1,0 +1,191 @@
+/**
+ * Directory-based PERSON matching: one Aho–Corasick automaton over the folded names of every workspace
+ * member, so a message is scanned once whatever the size of the directory (thousands of names), instead
+ * of one regex per name. Matches are case- and accent-insensitive, must sit on word boundaries (except
+ * next to CJK text, which has no spaces), and the leftmost-longest match wins.
+ */
+import { codePointAtIndex, codePointBefore, foldString, foldUnit, isCjk, isWordCodePoint, SKIP } from './fold.js';
+
+/** The workspace directory the pipeline knows: members' full names and display names. */
+export interface PersonDirectory {
+  readonly names: readonly string[];
+}
+
+/** How directory names become patterns. */
+export interface NameMatcherOptions {
+  /**
+   * Also match each single part (first name, last name) of multi-word names. Off by default: "Will",
+   * "May" or "Rose" are ordinary words, and a first name alone rarely identifies a person.
+   */
+  readonly matchNameParts?: boolean;
+  /** Shortest single-word pattern, in code units (default 3): "Al" or "Jo" alone are too ambiguous. */
+  readonly minSingleWordLength?: number;
+}
+
+/**
+ * English words that are also common given names or surnames. A single-word pattern in this list is
+ * never registered: a member displayed as "will" should not turn every "will" into a PERSON.
+ */
+const COMMON_WORDS = new Set(
+  (
+    'will may june april august mark bill pat rose grace hope joy faith sunny summer autumn art jack frank ' +
+    'rich ray drew chase dean gene guy max sky star reed lane rob sue don ken jean page day king long young ' +
+    'brown white black green gray grey bell hill wood ward hunt price rice cook miles penny ruby amber iris ' +
+    'lily ivy dawn eve angel crystal destiny harmony melody noble rusty buck clay cliff dale glen heath ' +
+    'victor sterling hunter mason carter tanner parker cash bond hall lee law love rice baker smith taylor ' +
+    'new the and for you all admin team bot test dev ops help support info sales hr it eng'
+  ).split(' '),
+);
+
+enum Edge {
+  Start = 1,
+  End = 2,
+}
+
+/** A compiled automaton; build once per directory, reuse for every message. */
+export class NameMatcher {
+  readonly patternCount: number;
+  // Trie transitions: node -> (folded unit -> child). The root also has a dense table for speed.
+  private readonly trans: Map<number, number>[] = [new Map()];
+  private readonly rootDense = new Int32Array(65536).fill(-1);
+  private fail: Int32Array = new Int32Array(1);
+  private out: Int32Array = new Int32Array(1); // pattern length ending at node, 0 if none
+  private outEdges: Uint8Array = new Uint8Array(1); // CJK edges of that pattern (Edge bits)
+  private dict: Int32Array = new Int32Array(1); // nearest proper suffix node with an output, or -1
+  private folded = new Int32Array(256); // folded unit -> original index; reused between calls
+
+  constructor(directory: PersonDirectory, options: NameMatcherOptions = {}) {
+    const minSingle = options.minSingleWordLength ?? 3;
+    const patterns = new Set<string>();
+    const addSingle = (word: string): void => {
+      if (word.length >= minSingle && !COMMON_WORDS.has(word) && /\p{L}/u.test(word)) patterns.add(word);
+    };
+    for (const raw of directory.names) {
+      const name = foldString(raw);
+      if (name.length === 0) continue;
+      const parts = name.split(' ');
+      if (parts.length === 1) {
+        addSingle(name);
+        continue;
+      }
+      patterns.add(name);
+      if (options.matchNameParts) for (const part of parts) addSingle(part);
+    }
+    this.patternCount = patterns.size;
+    const lengths: number[] = [0];
+    const edges: number[] = [0];
+    for (const p of patterns) {
+      let node = 0;
+      for (let i = 0; i < p.length; i++) {
+        const c = p.charCodeAt(i);
+        let next = this.trans[node]!.get(c);
+        if (next === undefined) {
+          next = this.trans.length;
+          this.trans.push(new Map());
+          lengths.push(0);
+          edges.push(0);
+          this.trans[node]!.set(c, next);
+          if (node === 0) this.rootDense[c] = next;
+        }
+        node = next;
+      }
+      lengths[node] = p.length;
+      edges[node] = (isCjk(p.codePointAt(0)!) ? Edge.Start : 0) | (isCjk(codePointBefore(p, p.length)) ? Edge.End : 0);
+    }
+    this.build(lengths, edges);
+  }
+
+  private build(lengths: number[], edges: number[]): void {
+    const n = this.trans.length;
+    this.fail = new Int32Array(n);
+    this.dict = new Int32Array(n).fill(-1);
+    this.out = Int32Array.from(lengths);
+    this.outEdges = Uint8Array.from(edges);
+    const queue: number[] = [];
+    for (const child of this.trans[0]!.values()) queue.push(child);
+    for (let q = 0; q < queue.length; q++) {
+      const node = queue[q]!;
+      for (const [c, child] of this.trans[node]!) {
+        let f = this.fail[node]!;
+        while (f !== 0 && !this.trans[f]!.has(c)) f = this.fail[f]!;
+        const target = this.trans[f]!.get(c);
+        const fl = target !== undefined && target !== child ? target : 0;
+        this.fail[child] = fl;
+        this.dict[child] = this.out[fl]! > 0 ? fl : this.dict[fl]!;
+        queue.push(child);
+      }
+    }
+  }
+
+  /**
+   * Calls `emit(start, end)` for each name found in `text`, leftmost-longest, non-overlapping, in order.
+   * Offsets are UTF-16 indices into `text`.
+   */
+  find(text: string, emit: (start: number, end: number) => void): void {
+    if (this.patternCount === 0) return;
+    const len = text.length;
+    if (this.folded.length < len + 1) this.folded = new Int32Array(len + 64);
+    const pos = this.folded;
+    let f = 0; // folded length so far
+    let node = 0;
+    let lastSpace = true;
+    let found: number[] | undefined; // flat [start, end, ...], allocated only when a name occurs
+    for (let i = 0; i < len; i++) {
+      const c = foldUnit(text.charCodeAt(i));
+      if (c === SKIP) continue;
+      if (c === 32) {
+        if (lastSpace) continue; // runs of white space fold to one space
+        lastSpace = true;
+      } else {
+        lastSpace = false;
+      }
+      pos[f++] = i;
+      for (;;) {
+        if (node === 0) {
+          const next = this.rootDense[c]!;
+          node = next === -1 ? 0 : next;
+          break;
+        }
+        const next = this.trans[node]!.get(c);
+        if (next !== undefined) {
+          node = next;
+          break;
+        }
+        node = this.fail[node]!;
+      }
+      let o = this.out[node]! > 0 ? node : this.dict[node]!;
+      while (o !== -1) {
+        const s = pos[f - this.out[o]!]!;
+        const e = i + 1 + this.trailingMarks(text, i + 1);
+        if (this.onBoundary(text, s, e, this.outEdges[o]!)) {
+          found ??= [];
+          found.push(s, e);
+        }
+        o = this.dict[o]!;
+      }
+    }
+    if (found === undefined) return;
+    // Leftmost-longest, non-overlapping.
+    const order: number[] = [];
+    for (let k = 0; k < found.length; k += 2) order.push(k);
+    order.sort((x, y) => found[x]! - found[y]! || found[y + 1]! - found[x + 1]!);
+    let lastEnd = -1;
+    for (const k of order) {
+      if (found[k]! < lastEnd) continue;
+      emit(found[k]!, found[k + 1]!);
+      lastEnd = found[k + 1]!;
+    }
+  }
+
+  private trailingMarks(text: string, i: number): number {
+    let k = 0;
+    while (i + k < text.length && foldUnit(text.charCodeAt(i + k)) === SKIP) k++;
+    return k;
+  }
+
+  private onBoundary(text: string, s: number, e: number, cjk: number): boolean {
+    if (!(cjk & Edge.Start) && isWordCodePoint(codePointBefore(text, s))) return false;
+    if (!(cjk & Edge.End) && isWordCodePoint(codePointAtIndex(text, e))) return false;
+    return true;
+  }
+}
