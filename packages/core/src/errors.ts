@@ -65,11 +65,7 @@ export abstract class SluiceError extends Error {
 export class RetryableError extends SluiceError {
   readonly failure = 'retryable' as const;
   readonly retryAfterMs: number | undefined;
-  constructor(
-    code: SluiceErrorCode,
-    message: string,
-    options: SluiceErrorOptions & { retryAfterMs?: number } = {},
-  ) {
+  constructor(code: SluiceErrorCode, message: string, options: SluiceErrorOptions & { retryAfterMs?: number } = {}) {
     super(code, message, options);
     this.retryAfterMs = options.retryAfterMs;
   }
@@ -115,7 +111,10 @@ export class ConfigError extends FatalError {
 export function formatConfigIssues(file: string | undefined, issues: readonly ConfigIssue[]): string {
   const prefix = file === undefined ? '' : `${file}: `;
   return issues
-    .map((issue) => `${prefix}${issue.path === '' ? '/' : issue.path}: ${issue.message}${issue.hint ? ` (${issue.hint})` : ''}`)
+    .map(
+      (issue) =>
+        `${prefix}${issue.path === '' ? '/' : issue.path}: ${issue.message}${issue.hint ? ` (${issue.hint})` : ''}`,
+    )
     .join('\n');
 }
 
