@@ -62,8 +62,8 @@ interface SecretPattern {
 
 // Token formats published by each vendor; the needle is a substring every match contains.
 const SECRET_PATTERNS: readonly SecretPattern[] = [
-  { needle: 'xox', re: /\bxox[abposr]-[0-9A-Za-z-]{10,250}/g },
-  { needle: 'xapp-', re: /\bxapp-[0-9A-Za-z-]{10,250}/g },
+  { needle: 'xox', re: /\bxox[abposr]-\d+-[0-9A-Za-z-]{8,250}/g },
+  { needle: 'xapp-', re: /\bxapp-\d+-[0-9A-Za-z-]{8,250}/g },
   { needle: 'AKIA', re: /\bAKIA[0-9A-Z]{16}\b/g },
   { needle: 'ASIA', re: /\bASIA[0-9A-Z]{16}\b/g },
   { needle: 'AIza', re: /\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/g },
@@ -80,17 +80,18 @@ const URL_CREDENTIALS = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#@\s:]+:[^/?#@\s]+@[^/
 const SLACK_WEBHOOK = /^https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9]/;
 const EMAIL_DOMAIN =
   /(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+\p{L}{2,24}(?![\p{L}\p{N}-]|\.[\p{L}\p{N}])/uy;
-const CARD_RE = /(?<![\w.-])\d(?:[ -]?\d){11,18}(?![\w-]|[.,]\d)/g;
+const CARD_RE = /(?<![\w.+-])\d(?:[ -]?\d){11,18}(?![\w-]|[.,]\d)/g;
 const IBAN_START = /\b([A-Z]{2})(\d{2})(?=[ ]?[A-Z0-9])/g;
 const SSN_RE = /(?<![\w.-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\w-]|[.,]\d)/g;
 const SSN_BARE = /(?<![\w.-])(\d{3})(\d{2})(\d{4})(?![\w-]|[.,]\d)/g;
 const SSN_CONTEXT = /\b(?:ssn|ss#|social security|social sec|taxpayer|itin|tin)\b/i;
 const IPV4_RE = /(?<![\w.])\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?![\w-]|\.\d)/g;
 const IPV6_RE = /(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{0,4})(?![\w:])/g;
-const VERSION_WORDS =
-  /\b(?:v|ver|version|versions|release|released|releases|build|builds|tag|tagged|upgrade|upgraded|upgrading|bump|bumped|update|updated|patch|firmware|sdk|package|pkg|semver|changelog|app|client|chrome|firefox|safari|ios|android|macos|windows|node|python|java)\b/;
-const IP_WORDS =
-  /\b(?:ip|ips|ipv4|host|hosts|server|address|addr|ping|ssh|connect|connected|from|subnet|gateway|dns|proxy|vpn|firewall|whitelist|allowlist|blocklist)\b/;
+// Context is read from the last two words before a dotted quad only: further back it is another clause.
+const VERSION_CONTEXT =
+  /\b(?:v|ver|version|versions|release|released|releases|build|builds|tag|tagged|upgrade|upgraded|upgrading|bump|bumped|update|updated|patch|firmware|sdk|package|pkg|semver|changelog|app|client|chrome|firefox|safari|ios|android|macos|windows|node|python|java)\W{1,3}(?:[a-z]+\W{1,3})?$/;
+const IP_CONTEXT =
+  /\b(?:ip|ips|ipv4|host|hosts|server|address|addr|ping|ssh|connect|connected|from|subnet|gateway|dns|proxy|vpn|firewall|allowlist|blocklist)\W{1,3}(?:[a-z]+\W{1,3})?$/;
 
 function isWordUnit(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
@@ -244,7 +245,7 @@ export function createDetector(options: DetectorOptions = {}): Detector {
         if (!ipv4Valid(x[0])) continue;
         // "upgraded to 1.2.3.4" is a version; "ssh to 1.2.3.4" is a host. Look at the words just before.
         const before = wordsBefore(m, x.index, 32);
-        if (VERSION_WORDS.test(before) && !IP_WORDS.test(before)) continue;
+        if (VERSION_CONTEXT.test(before) && !IP_CONTEXT.test(before)) continue;
         emit('IP_ADDRESS', x.index, x.index + x[0].length, SCORE.IP_ADDRESS);
       }
     }
@@ -253,8 +254,9 @@ export function createDetector(options: DetectorOptions = {}): Detector {
       for (let x = IPV6_RE.exec(m); x !== null; x = IPV6_RE.exec(m)) {
         const v = x[0];
         if (!ipv6Valid(v)) continue;
-        // "dead::beef" or "a::b" in code: require a digit or at least three groups.
-        if (!/\d/.test(v) && v.split(':').filter((g) => g !== '').length < 3) continue;
+        // "dead::beef" in code or ":+1::" between emoji: require two groups, and a digit or a third group.
+        const groups = v.split(':').filter((g) => g !== '').length;
+        if (groups < 2 || (groups < 3 && !/\d/.test(v))) continue;
         emit('IP_ADDRESS', x.index, x.index + v.length, SCORE.IP_ADDRESS);
       }
     }

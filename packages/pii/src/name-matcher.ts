@@ -58,7 +58,9 @@ export class NameMatcher {
     const minSingle = options.minSingleWordLength ?? 3;
     const patterns = new Set<string>();
     const addSingle = (word: string): void => {
-      if (word.length >= minSingle && !COMMON_WORDS.has(word) && /\p{L}/u.test(word)) patterns.add(word);
+      // Two CJK characters are a typical full given+family name; two Latin letters are initials.
+      const min = isCjk(word.codePointAt(0)!) ? Math.min(2, minSingle) : minSingle;
+      if (word.length >= min && !COMMON_WORDS.has(word) && /\p{L}/u.test(word)) patterns.add(word);
     };
     for (const raw of directory.names) {
       const name = foldString(raw);

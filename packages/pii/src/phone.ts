@@ -7,7 +7,7 @@ import { type CountryCode, findNumbers } from 'libphonenumber-js/max';
 
 // A run of at least 7 digits with at most 3 separator characters between digits.
 const CANDIDATE = /\+?\(?\d(?:[ \u00a0().\-/]{0,3}\d){6,20}/g;
-const DATE = /^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})$/;
+const DATE = /(?:^|\D)(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}|\d{1,2}\/\d{1,2}\/\d{2})(?:\D|$)/;
 const PHONE_CONTEXT =
   /\b(?:call|phone|tel|mobile|cell|ring|text|sms|whatsapp|signal|fax|reach|contact|dial|my number)\b\W{0,12}(?:[a-z]+\W{1,3}){0,3}$/i;
 const ID_CONTEXT =
@@ -20,10 +20,6 @@ export interface PhoneFinderOptions {
 
 function isWordUnit(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
-}
-
-function isDigit(c: number): boolean {
-  return c >= 48 && c <= 57;
 }
 
 /** Finds phone numbers; create once per detector. */
@@ -69,12 +65,22 @@ export class PhoneFinder {
     const after = end < text.length ? text.charCodeAt(end) : 32;
     // Glued to a word, an id (JIRA-…, #…), a decimal or a longer dotted/dashed number: not a phone.
     if (isWordUnit(before) || before === 35 || before === 47) return false;
-    if ((before === 45 || before === 46) && start >= 2 && isWordUnit(text.charCodeAt(start - 2))) return false;
+    if (
+      (before === 44 || before === 45 || before === 46 || before === 58) &&
+      start >= 2 &&
+      isWordUnit(text.charCodeAt(start - 2))
+    )
+      return false;
     if (isWordUnit(after)) return false;
-    if ((after === 45 || after === 46 || after === 47) && end + 1 < text.length && isDigit(text.charCodeAt(end + 1))) {
+    if (
+      (after === 45 || after === 46 || after === 47) &&
+      end + 1 < text.length &&
+      isWordUnit(text.charCodeAt(end + 1))
+    ) {
       return false;
     }
     const value = text.slice(start, end);
+    if (value.includes(')') && !value.includes('(')) return false;
     if (DATE.test(value)) return false;
     const first = value.charCodeAt(0);
     if (national && first !== 48 && first !== 40) return false;
