@@ -28,6 +28,7 @@ export {
   startSlackSimulator,
 } from './simulator.js';
 export type { DisconnectReason, SocketModeStats } from './socket-mode.js';
+export { generateSyntheticWorkspace, type SyntheticWorkspaceOptions } from './synthetic.js';
 export { formatTs, parseTs } from './ts.js';
 export type {
   SlackChannelInfo,
