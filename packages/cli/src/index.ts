@@ -1,4 +1,9 @@
 /**
- * The sluice command: validate, explain, run, schema, detect, sim.
+ * The sluice command, and the runtime it uses, for applications that embed Sluice: load a policy,
+ * run it, explain it, delete a tenant.
  */
-export {};
+export { builtinPlugins } from './builtins.js';
+export type { CliIo } from './cli.js';
+export { main } from './cli.js';
+export type { PreparedPolicy, RunOptions, RunResult } from './runtime.js';
+export { deleteTenantData, openStateStore, preparePolicy, runPolicyFile, statePathFor } from './runtime.js';

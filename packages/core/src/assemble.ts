@@ -33,6 +33,8 @@ export interface ComponentConfig {
   path: string;
   /** Stable id for metrics, logs and dead letters; defaults to the path's readable form. */
   id?: string;
+  /** JSON pointer blamed when the plugin cannot be found; `<path>/use` by default. */
+  usePath?: string;
 }
 
 export interface PipelineConfig {
@@ -97,16 +99,17 @@ const isPathLike = (use: string) => use.startsWith('./') || use.startsWith('../'
 export async function loadPlugin(
   kind: PluginKind,
   use: string,
-  path: string,
+  usePath: string,
   options: ResolveOptions,
 ): Promise<PluginDefinition | ConfigIssue> {
+  const path = usePath;
   const builtin = options.registry.get(kind, use);
   if (builtin) return builtin;
   const known = options.registry.list(kind).map((p) => p.type);
   const looksLikeModule = isPathLike(use) || use.startsWith('@') || use.includes('/');
   if (!looksLikeModule) {
     return {
-      path: `${path}/use`,
+      path,
       code: 'plugin_not_found',
       message: `unknown ${kind} "${use}"`,
       hint: `built-in ${kind}s: ${known.join(', ') || 'none'}; or give a path like "./plugins/my-${kind}.js"`,
@@ -118,7 +121,7 @@ export async function loadPlugin(
       const file = resolve(options.baseDir, use);
       if (!existsSync(file)) {
         return {
-          path: `${path}/use`,
+          path,
           code: 'plugin_not_found',
           message: `plugin file not found: ${use}`,
           hint: `paths are relative to the policy's directory (${options.baseDir})`,
@@ -130,7 +133,7 @@ export async function loadPlugin(
     }
   } catch {
     return {
-      path: `${path}/use`,
+      path,
       code: 'plugin_not_found',
       message: `cannot find package "${use}"`,
       hint: 'install it next to the policy (npm install) or use a relative path',
@@ -143,7 +146,7 @@ export async function loadPlugin(
       : ((await import(url)) as Record<string, unknown>);
   } catch (error) {
     return {
-      path: `${path}/use`,
+      path,
       code: 'plugin_load_failed',
       message: `plugin "${use}" failed to load: ${error instanceof Error ? error.message.split('\n')[0] : 'unknown error'}`,
       hint: 'fix the module so that it imports cleanly',
@@ -154,7 +157,7 @@ export async function loadPlugin(
   );
   if (!candidate) {
     return {
-      path: `${path}/use`,
+      path,
       code: 'plugin_invalid',
       message: `"${use}" does not export a plugin`,
       hint: `export default define${kind[0]!.toUpperCase()}${kind.slice(1)}({ ... }) from @sluice/core`,
@@ -162,7 +165,7 @@ export async function loadPlugin(
   }
   if (candidate.kind !== kind) {
     return {
-      path: `${path}/use`,
+      path,
       code: 'plugin_invalid',
       message: `"${use}" is a ${candidate.kind}, not a ${kind}`,
       hint: `use it under "${candidate.kind === 'transform' ? 'transforms' : candidate.kind}"`,
@@ -177,7 +180,7 @@ export async function loadPlugin(
 export async function resolvePipeline(config: PipelineConfig, options: ResolveOptions): Promise<ResolvedPipeline> {
   const issues: ConfigIssue[] = [];
   const resolveOne = async <D extends PluginDefinition>(kind: PluginKind, c: ComponentConfig) => {
-    const loaded = await loadPlugin(kind, c.use, c.path, options);
+    const loaded = await loadPlugin(kind, c.use, c.usePath ?? `${c.path}/use`, options);
     if (!isPluginDefinition(loaded)) {
       issues.push(loaded);
       return undefined;
@@ -185,7 +188,7 @@ export async function resolvePipeline(config: PipelineConfig, options: ResolveOp
     const cfg = structuredClone(c.with ?? {});
     const found = validateAgainst(loaded.configSchema, cfg, `${c.path}/with`);
     if (found.length > 0) {
-      issues.push(...found.map((i) => ({ ...i, message: `${i.message} (${kind} "${loaded.type}")` })));
+      issues.push(...found.map((i) => ({ ...i, message: `${kind} "${loaded.type}": ${i.message}` })));
       return undefined;
     }
     return { id: c.id ?? componentId(c.path), path: c.path, definition: loaded as D, config: cfg };

@@ -41,6 +41,7 @@ export type {
 } from './pipeline.js';
 export { backoff, createPipeline, DEFAULT_PIPELINE_OPTIONS, Pipeline } from './pipeline.js';
 export type {
+  FieldEffect,
   Json,
   PluginContext,
   PluginDefinition,
@@ -86,6 +87,7 @@ export {
   RECORD_KINDS,
   RECORD_SCHEMAS,
   recordFields,
+  recordJsonSchema,
   slackTsToIso,
   slackTsToMicros,
   UserRecordSchema,

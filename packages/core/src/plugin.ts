@@ -6,7 +6,7 @@
 import type { Static, TSchema } from '@sinclair/typebox';
 import { FatalError } from './errors.js';
 import type { Logger } from './logging.js';
-import type { SluiceRecord } from './records.js';
+import type { RecordKind, Sensitivity, SluiceRecord } from './records.js';
 import type { AuditEventInput, StateStore } from './state.js';
 
 /** A JSON value, as stored in checkpoints. */
@@ -97,8 +97,21 @@ export interface SourceDefinition<S extends TSchema = TSchema> extends PluginBas
   create(config: Static<S>, ctx: PluginContext): SourceInstance | Promise<SourceInstance>;
 }
 
+/** What a transform does to stored columns, for `sluice explain`. */
+export interface FieldEffect {
+  /** Record kinds concerned; all kinds when absent. */
+  kinds?: readonly RecordKind[];
+  /** Columns concerned by name; or by sensitivity when `sensitivities` is given. */
+  fields?: readonly string[];
+  sensitivities?: readonly Sensitivity[];
+  effect: 'dropped' | 'tokenized' | 'domain-only' | 'modified';
+  note?: string;
+}
+
 export interface TransformDefinition<S extends TSchema = TSchema> extends PluginBase<S> {
   readonly kind: 'transform';
+  /** Declares the transform's effect on columns at this config, for the data inventory. */
+  describe?(config: Static<S>): readonly FieldEffect[];
   /**
    * Whether the transform protects privacy (default true). Until every privacy transform of the chain
    * ran, dead-letter entries withhold the record's `pii` and `text` fields.

@@ -220,3 +220,13 @@ export function slackTsToMicros(ts: string): number {
   const [secs, micros = '0'] = ts.split('.');
   return Number(secs) * 1_000_000 + Number(micros.padEnd(6, '0').slice(0, 6));
 }
+
+/** The JSON Schema document of a record kind, as published in `schemas/records/<kind>.schema.json`. */
+export function recordJsonSchema(kind: RecordKind): Record<string, unknown> {
+  const { $id: _id, ...rest } = JSON.parse(JSON.stringify(RECORD_SCHEMAS[kind])) as Record<string, unknown>;
+  return {
+    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $id: `https://sluice.dev/schemas/records/${kind}.schema.json`,
+    ...rest,
+  };
+}

@@ -22,6 +22,8 @@ export function createAjv(options: { useDefaults?: boolean } = {}): Ajv2020 {
     strictTuples: false,
     useDefaults: options.useDefaults ?? true,
     allowUnionTypes: true,
+    // parentSchema and data feed the hints ("did you mean", "got string").
+    verbose: true,
   });
   addFormats(ajv);
   ajv.addKeyword({ keyword: 'x-sensitivity', schemaType: 'string' });

@@ -1,4 +1,8 @@
 /**
- * Governance transforms for Sluice: tokenize-pii, redact-email-domain, drop-text and the capture-level projections.
+ * Governance transforms for Sluice: the building blocks of the capture levels (`drop-text`,
+ * `redact-user-profile`, `redact-email-domain`) and PII tokenization.
  */
-export {};
+export { dropText } from './drop-text.js';
+export { PII_FIELDS, TEXT_FIELDS } from './fields.js';
+export { emailDomain, redactEmailDomain } from './redact-email-domain.js';
+export { redactUserProfile } from './redact-user-profile.js';

@@ -1,0 +1,11 @@
+/**
+ * The built-in plugins the `sluice` command knows by `type`. A fresh registry per call: nothing global,
+ * so an application can run many pipelines with different plugin sets in one process.
+ */
+import { PluginRegistry } from '@sluice/core';
+import { jsonlSource } from '@sluice/source-jsonl';
+import { dropText, redactEmailDomain, redactUserProfile } from '@sluice/transforms';
+
+export function builtinPlugins(): PluginRegistry {
+  return new PluginRegistry([jsonlSource, dropText, redactUserProfile, redactEmailDomain]);
+}
