@@ -91,6 +91,12 @@ export interface KmsSimulator {
   destroyVersion(versionName: string, options?: { immediate?: boolean }): void;
   /** Fails the next matching request(s) with a Google error. */
   injectFailure(failure: KmsInjectedFailure): void;
+  /**
+   * Flips one bit of the ciphertext (Encrypt) or plaintext (Decrypt) in the next response(s) while
+   * keeping the checksum of the original, as corruption in transit would: clients that verify
+   * CRC32C notice, clients that do not are fooled.
+   */
+  corruptNextResponse(method: 'Encrypt' | 'Decrypt', count?: number): void;
   stats(): KmsSimulatorStats;
   close(): Promise<void>;
 }
@@ -122,6 +128,7 @@ export async function startKmsSimulator(options: KmsSimulatorOptions = {}): Prom
   const state = new KmsState();
   for (const key of options.keys ?? []) state.createKey(key);
   const failures: (KmsInjectedFailure & { count: number })[] = [];
+  const corruptions = { Encrypt: 0, Decrypt: 0 };
   const stats: KmsSimulatorStats = { requests: 0, byMethod: {}, errors: {}, keys: 0 };
 
   const server = createServer((request, response) => {
@@ -240,7 +247,7 @@ export async function startKmsSimulator(options: KmsSimulatorOptions = {}): Prom
     const ciphertext = state.encrypt(key, version, plaintext, aad);
     return {
       name: version.name,
-      ciphertext: ciphertext.toString('base64'),
+      ciphertext: maybeCorrupt('Encrypt', ciphertext).toString('base64'),
       ciphertextCrc32c: String(crc32c(ciphertext)),
       verifiedPlaintextCrc32c: body['plaintextCrc32c'] !== undefined,
       verifiedAdditionalAuthenticatedDataCrc32c: body['additionalAuthenticatedDataCrc32c'] !== undefined,
@@ -263,11 +270,19 @@ export async function startKmsSimulator(options: KmsSimulatorOptions = {}): Prom
     );
     const { plaintext, version } = state.decrypt(key, ciphertext, aad);
     return {
-      plaintext: plaintext.toString('base64'),
+      plaintext: maybeCorrupt('Decrypt', plaintext).toString('base64'),
       plaintextCrc32c: String(crc32c(plaintext)),
       usedPrimary: version.id === key.primary,
       protectionLevel: numbers ? 1 : 'SOFTWARE',
     };
+  }
+
+  function maybeCorrupt(method: 'Encrypt' | 'Decrypt', data: Buffer): Buffer {
+    if (corruptions[method] === 0 || data.length === 0) return data;
+    corruptions[method]--;
+    const copy = Buffer.from(data);
+    copy[copy.length - 1]! ^= 1;
+    return copy;
   }
 
   await new Promise<void>((resolve, reject) => {
@@ -307,6 +322,9 @@ export async function startKmsSimulator(options: KmsSimulatorOptions = {}): Prom
       state.destroy(state.version(versionName).version, destroyOptions.immediate ?? false),
     injectFailure(failure) {
       failures.push({ ...failure, count: failure.count ?? 1 });
+    },
+    corruptNextResponse(method, count = 1) {
+      corruptions[method] += count;
     },
     stats: () => ({
       requests: stats.requests,

@@ -189,3 +189,16 @@ describe('KMS simulator', () => {
     });
   });
 });
+
+describe('KMS simulator corruption in transit', () => {
+  it('flips a bit of the next ciphertext but reports the checksum of the original', async () => {
+    kms.corruptNextResponse('Encrypt');
+    const corrupted = await call('POST', `${KEY}:encrypt`, { plaintext: b64('x') });
+    const ciphertext = Buffer.from(corrupted.body['ciphertext'] as string, 'base64');
+    expect(corrupted.body['ciphertextCrc32c']).not.toBe(String(crc32c(ciphertext)));
+    const clean = await call('POST', `${KEY}:encrypt`, { plaintext: b64('x') });
+    expect(clean.body['ciphertextCrc32c']).toBe(
+      String(crc32c(Buffer.from(clean.body['ciphertext'] as string, 'base64'))),
+    );
+  });
+});
