@@ -13,15 +13,18 @@ export class KeyUnavailableError extends FatalError {
   readonly key: string;
   /** KMS version state when known (`DISABLED`, `DESTROYED`, `DESTROY_SCHEDULED`, ...). */
   readonly state: string | undefined;
+  /** Canonical status of the failed KMS call when there was one (`PERMISSION_DENIED`, `UNAUTHENTICATED`, ...). */
+  readonly kmsStatus: string | undefined;
   constructor(
     code: Extract<SluiceErrorCode, 'key_unavailable' | 'key_disabled' | 'key_destroyed' | 'key_missing' | 'kms_error'>,
     key: string,
     message: string,
-    options: SluiceErrorOptions & { state?: string } = {},
+    options: SluiceErrorOptions & { state?: string; kmsStatus?: string } = {},
   ) {
     super(code, message, options);
     this.key = key;
     this.state = options.state;
+    this.kmsStatus = options.kmsStatus;
   }
 }
 

@@ -3,6 +3,8 @@
  * deterministic token codec (one-way HMAC or reversible AES-SIV tokens). See README.md for the key
  * hierarchy and the token format.
  */
+export type { CloudKmsClientOptions, CloudKmsKeyProviderOptions } from './cloud-kms-key-provider.js';
+export { CloudKmsKeyProvider } from './cloud-kms-key-provider.js';
 export { crc32c } from './crc32c.js';
 export { KeyUnavailableError, TokenError } from './errors.js';
 export type { KeyEncryptionKey, KeyStatus, WrappedBlob } from './kek.js';

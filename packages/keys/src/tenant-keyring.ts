@@ -10,7 +10,7 @@ import { inspect } from 'node:util';
 import { FatalError } from '@sluice/core';
 import { framedAad } from './encoding.js';
 import { KeyUnavailableError } from './errors.js';
-import type { KeyEncryptionKey } from './kek.js';
+import type { KeyEncryptionKey, KeyStatus } from './kek.js';
 import type { WrappedKeyEntry, WrappedKeyStore } from './wrapped-key-store.js';
 
 const DEK_BYTES = 32;
@@ -104,6 +104,11 @@ export class TenantKeyring {
   constructor(options: TenantKeyringOptions) {
     this.#kek = options.kek;
     this.#store = options.store;
+  }
+
+  /** Checks the key-encryption key (call at startup to fail fast); throws `KeyUnavailableError` when unusable. */
+  check(): Promise<KeyStatus> {
+    return this.#kek.check();
   }
 
   /** The tenant's keys, unwrapped once and cached. Creates v1 on first use of a tenant. */
