@@ -5,6 +5,13 @@
  * Slack export reading and writing.
  */
 
+export {
+  DEFAULT_SYNTHETIC_MESSAGES,
+  parseSimSlackArgs,
+  type SimSlackArgs,
+  startSimulatorFromArgs,
+  workspaceForSimArgs,
+} from './cli.js';
 export { VirtualClock } from './clock.js';
 export { decodeCursor, encodeCursor } from './cursor.js';
 export {
@@ -14,14 +21,14 @@ export {
   SlackSimExportError,
   SlackSimNotFoundError,
 } from './errors.js';
+export { type LoadSlackExportOptions, loadSlackExport } from './export-loader.js';
+export { type WriteSlackExportOptions, type WriteSlackExportResult, writeSlackExport } from './export-writer.js';
 export type { MethodStats, RetryAfterClock } from './http-server.js';
 export { METHODS, pageSpec, SlackApiError } from './methods.js';
 export { METHOD_TIERS, perMinuteLimit, type RateLimitProfileName } from './rate-limiter.js';
 export {
   DEFAULT_BOT_SCOPES,
   formatSimulatorBanner,
-  parseSimSlackArgs,
-  type SimSlackArgs,
   type SlackSimulator,
   type SlackSimulatorOptions,
   type SlackSimulatorStats,
@@ -42,6 +49,7 @@ export type {
   WorkspaceSeed,
 } from './types.js';
 export {
+  type AddUserInput,
   type BotIdentity,
   ChannelState,
   type LazyMessageSource,

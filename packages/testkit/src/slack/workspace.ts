@@ -193,6 +193,18 @@ export interface TeamIdentity {
   domain: string;
 }
 
+export interface AddUserInput {
+  id?: string;
+  name: string;
+  real_name?: string;
+  deleted?: boolean;
+  is_admin?: boolean;
+  is_bot?: boolean;
+  is_restricted?: boolean;
+  tz?: string;
+  profile?: Partial<SlackUserProfile>;
+}
+
 export interface PostMessageInput {
   channel: string;
   user: string;
@@ -748,7 +760,7 @@ export class SlackWorkspace {
   }
 
   /** Adds a user to the workspace. Emits `team_join`. */
-  addUser(input: Partial<SlackUser> & { name: string; profile?: Partial<SlackUserProfile> }): SlackUser {
+  addUser(input: AddUserInput): SlackUser {
     const id = input.id ?? this.nextId('U');
     if (this.users.has(id)) throw new SlackSimArgumentError(`user ${id} already exists`);
     const realName = input.profile?.real_name ?? input.real_name ?? input.name;

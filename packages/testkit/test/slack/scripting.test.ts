@@ -47,7 +47,7 @@ describe('Slack simulator scripting API', () => {
       ts: parent,
       event_ts: parent,
     });
-    expect((events.at(-1)?.blocks as unknown[])[0]).toMatchObject({ type: 'rich_text' });
+    expect(events.at(-1)?.blocks).toMatchObject([{ type: 'rich_text' }]);
     const reply = ws.postReply({ channel: 'C0GENERAL1', threadTs: parent, user: 'U0BOB00001', text: 'yes' });
     expect(events.at(-1)).toMatchObject({
       type: 'message',
