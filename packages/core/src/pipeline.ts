@@ -243,20 +243,34 @@ export class Pipeline {
     return new Observable<Envelope>((subscriber) => {
       const signal = this.abort.signal;
       const iterator = source.instance.read({ checkpoints, mode: this.options.mode, signal })[Symbol.asyncIterator]();
-      const aborted = new Promise<'aborted'>((resolve) => {
-        if (signal.aborted) resolve('aborted');
-        else signal.addEventListener('abort', () => resolve('aborted'), { once: true });
-      });
+      // One waiter at a time, woken by abort: racing every read against a shared never-settling promise
+      // would pile up one reaction per record on it (a leak).
+      let wake: ((value: 'aborted') => void) | null = null;
+      const onAbort = () => wake?.('aborted');
+      signal.addEventListener('abort', onAbort, { once: true });
+      const untilAborted = <T>(promise: Promise<T>): Promise<T | 'aborted'> =>
+        new Promise<T | 'aborted'>((resolve, reject) => {
+          wake = resolve;
+          promise.then(resolve, reject);
+        });
       const pump = async () => {
         while (!signal.aborted && !subscriber.closed) {
           const wait = this.checkpointer.acquire();
-          if (wait && (await Promise.race([wait, aborted])) === 'aborted') break;
-          const next = await Promise.race([iterator.next(), aborted]);
+          if (wait && (await untilAborted(wait)) === 'aborted') break;
+          if (signal.aborted) break;
+          const next = await untilAborted(iterator.next());
+          wake = null;
           if (next === 'aborted' || next.done) break;
           const item = next.value;
           const ticket = this.checkpointer.track(item.position);
           metrics.in++;
-          const env: Envelope = { record: item.record, ticket, item, protectedRecord: null, bytes: 0 };
+          const env: Envelope = {
+            record: item.record,
+            ticket,
+            item,
+            protectedRecord: null,
+            bytes: estimateBytes(item.record),
+          };
           if (this.options.validateRecords) {
             const problem = validateRecord(item.record);
             if (problem !== null) {
@@ -267,6 +281,7 @@ export class Pipeline {
           metrics.out++;
           subscriber.next(env);
         }
+        signal.removeEventListener('abort', onAbort);
         subscriber.complete();
       };
       pump().catch((error: unknown) => {
@@ -498,6 +513,22 @@ export class Pipeline {
       }
     }
   }
+}
+
+/**
+ * A cheap estimate of a record's JSON size for batch byte limits: string lengths plus a constant per
+ * field, with nested values serialised. Exactness does not matter; cost per record does.
+ */
+export function estimateBytes(record: object): number {
+  let bytes = 2;
+  for (const key in record) {
+    const value = (record as Record<string, unknown>)[key];
+    bytes += key.length + 4;
+    if (typeof value === 'string') bytes += value.length + 2;
+    else if (value !== null && typeof value === 'object') bytes += JSON.stringify(value).length;
+    else bytes += 8;
+  }
+  return bytes;
 }
 
 /** Exponential backoff with full jitter, at least `retryAfterMs` when the remote said so. */
