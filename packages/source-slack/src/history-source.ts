@@ -1,0 +1,416 @@
+/**
+ * `SlackHistorySource`: backfills users, channels and the message history of the channels the bot
+ * was invited to (`users.conversations`; it never joins). `conversations.history` pages newest first,
+ * while the core commits a partition's checkpoint only up to the last item that was acked together
+ * with every earlier item. So each channel is read in *sweeps*: a sweep covers the half-open range
+ * [oldest, latest) and walks it newest → oldest with explicit `latest` bounds; after each top-level
+ * message (emitted after its thread replies) the checkpoint says "everything in [resumeBefore,
+ * latest) is done". The sweep's last message carries `{ highWater: latest }` instead, and the next
+ * sweep covers [highWater, now). See README.md for the full argument.
+ */
+import type { Json, Logger, SourceInstance, SourceItem, SourceReadOptions, StateStore } from '@sluice/core';
+import { slackTsToMicros } from '@sluice/core';
+import {
+  auditRecord,
+  compareTs,
+  isSlackTs,
+  microsToTs,
+  normalizeChannel,
+  normalizeMessage,
+  normalizeUser,
+  type SlackObject,
+} from './normalize.js';
+import { pageSizeFor } from './rate-limit.js';
+import { isChannelGone, type SlackApi, SlackPlatformError } from './slack-api.js';
+
+/** Namespaces in the state store; keys always start with `<tenant>:` so tenant deletion removes them. */
+export const THREADS_NAMESPACE = 'source-slack/threads';
+export const MESSAGE_VERSIONS_NAMESPACE = 'source-slack/message-versions';
+
+/** A channel's position. `sweep` is an unfinished sweep; ts values are Slack ts strings. */
+export interface HistoryCheckpoint {
+  /** Everything from the window start up to (excluding) this ts has been read. */
+  highWater: string | null;
+  sweep: { oldest: string; latest: string; resumeBefore: string } | null;
+}
+
+export function historyPartition(channelId: string): string {
+  return `history:${channelId}`;
+}
+
+function parseCheckpoint(value: Json | undefined): HistoryCheckpoint | null {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const v = value as { highWater?: unknown; sweep?: unknown };
+  const highWater = isSlackTs(v.highWater) ? v.highWater : null;
+  const s = v.sweep as { oldest?: unknown; latest?: unknown; resumeBefore?: unknown } | null | undefined;
+  const sweep =
+    s && isSlackTs(s.oldest) && isSlackTs(s.latest) && isSlackTs(s.resumeBefore)
+      ? { oldest: s.oldest, latest: s.latest, resumeBefore: s.resumeBefore }
+      : null;
+  return { highWater, sweep };
+}
+
+function toJson(cp: HistoryCheckpoint): Json {
+  return { highWater: cp.highWater, sweep: cp.sweep ? { ...cp.sweep } : null };
+}
+
+export interface SlackHistorySourceOptions {
+  tenant: string;
+  api: SlackApi;
+  state: StateStore;
+  logger?: Logger;
+  /** Days of history to read (default 90). */
+  days?: number;
+  /** Page size for history and replies (clamped to the profile's maximum). */
+  pageSize?: number;
+  /** Epoch ms now (default `Date.now`); a test can follow a simulator's virtual clock. */
+  now?: () => number;
+}
+
+type Work = { kind: 'catch-up' } | { kind: 'channel'; id: string };
+
+interface ThreadGroup {
+  remaining: number;
+  key: string;
+  latestReply: string;
+}
+
+/**
+ * Reads Slack history through the Web API. In `until-caught-up` mode it reads once and ends; in
+ * `follow` mode it then waits for work: `requestCatchUp()` (a live reconnect) reads every channel from
+ * its position to now, `requestChannel(id)` backfills a channel the bot just joined.
+ */
+export class SlackHistorySource implements SourceInstance {
+  private readonly options: SlackHistorySourceOptions;
+  private readonly tenant: string;
+  private readonly now: () => number;
+  /** Positions as last emitted (not necessarily committed yet). */
+  private readonly cursors = new Map<string, HistoryCheckpoint>();
+  private readonly channels = new Set<string>();
+  private readonly left = new Set<string>();
+  private readonly queue: Work[] = [];
+  private wake: (() => void) | undefined;
+  private teamId: string | null = null;
+  private botUserId: string | null = null;
+  private initialized = false;
+
+  constructor(options: SlackHistorySourceOptions) {
+    this.options = options;
+    this.tenant = options.tenant;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** The bot's user ID (known after the first `auth.test`). */
+  get botUser(): string | null {
+    return this.botUserId;
+  }
+
+  /** Reads every channel from its position to now (coalesced with pending catch-ups). */
+  requestCatchUp(): void {
+    if (!this.queue.some((w) => w.kind === 'catch-up')) this.queue.push({ kind: 'catch-up' });
+    this.wake?.();
+  }
+
+  /** Backfills one channel (the bot was just invited). */
+  requestChannel(id: string): void {
+    this.left.delete(id);
+    this.queue.push({ kind: 'channel', id });
+    this.wake?.();
+  }
+
+  /** Stops reading a channel (the bot was removed). */
+  markLeft(id: string): void {
+    this.left.add(id);
+    this.channels.delete(id);
+  }
+
+  /** Calls auth.test once: team and bot user IDs. */
+  async identify(signal?: AbortSignal): Promise<{ teamId: string | null; botUserId: string | null }> {
+    if (this.teamId === null) {
+      const auth = await this.options.api.call('auth.test', {}, signal);
+      this.teamId = typeof auth.team_id === 'string' ? auth.team_id : null;
+      this.botUserId = typeof auth.user_id === 'string' ? auth.user_id : null;
+    }
+    return { teamId: this.teamId, botUserId: this.botUserId };
+  }
+
+  async *read(options: SourceReadOptions): AsyncGenerator<SourceItem> {
+    if (!this.initialized) {
+      this.initialized = true;
+      for (const [partition, value] of options.checkpoints) {
+        if (!partition.startsWith('history:')) continue;
+        const cp = parseCheckpoint(value);
+        if (cp) this.cursors.set(partition.slice('history:'.length), cp);
+      }
+    }
+    const { signal } = options;
+    await this.identify(signal);
+    yield* this.catchUp(signal);
+    if (options.mode === 'until-caught-up') return;
+    while (!signal.aborted) {
+      const work = this.queue.shift();
+      if (!work) {
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          signal.addEventListener('abort', () => resolve(), { once: true });
+        });
+        this.wake = undefined;
+        continue;
+      }
+      if (work.kind === 'catch-up') {
+        yield* this.catchUp(signal);
+      } else if (!this.left.has(work.id)) {
+        const info = await this.channelInfo(work.id, signal);
+        if (info) {
+          this.channels.add(work.id);
+          yield { record: normalizeChannel(info, this.channelContext(true)) };
+          yield* this.readChannel(work.id, signal);
+        }
+      }
+    }
+  }
+
+  private channelContext(isMember: boolean) {
+    return { tenant: this.tenant, teamId: this.teamId, version: this.nowMicros(), isMember };
+  }
+
+  private nowMicros(): number {
+    return Math.floor(this.now()) * 1000;
+  }
+
+  private async channelInfo(id: string, signal: AbortSignal): Promise<SlackObject | null> {
+    try {
+      const res = await this.options.api.call('conversations.info', { channel: id }, signal);
+      return (res.channel as SlackObject | undefined) ?? null;
+    } catch (error) {
+      if (isChannelGone(error)) return null;
+      throw error;
+    }
+  }
+
+  /** Users, member channels, then each channel from its position. */
+  private async *catchUp(signal: AbortSignal): AsyncGenerator<SourceItem> {
+    const { api } = this.options;
+    const fallbackVersion = this.nowMicros();
+    const users = await api.paginate('users.list', { limit: 200 }, 'members', signal);
+    for (const raw of users) {
+      if (typeof raw.id !== 'string') continue;
+      yield { record: normalizeUser(raw, { tenant: this.tenant, teamId: this.teamId, fallbackVersion }) };
+    }
+    const channels = await api.paginate(
+      'users.conversations',
+      { types: 'public_channel,private_channel', limit: 200 },
+      'channels',
+      signal,
+    );
+    const ids: string[] = [];
+    for (const raw of channels) {
+      if (typeof raw.id !== 'string') continue;
+      ids.push(raw.id);
+      this.channels.add(raw.id);
+      this.left.delete(raw.id);
+      yield { record: normalizeChannel(raw, this.channelContext(true)) };
+    }
+    for (const id of ids) {
+      if (signal.aborted) return;
+      yield* this.readChannel(id, signal);
+    }
+  }
+
+  /** Finishes an interrupted sweep, then sweeps from the high-water mark to now. */
+  private async *readChannel(channel: string, signal: AbortSignal): AsyncGenerator<SourceItem> {
+    const windowStart = this.nowMicros() - Math.round((this.options.days ?? 90) * 86_400_000_000);
+    const versions = await this.loadMap(MESSAGE_VERSIONS_NAMESPACE, channel);
+    const threads = await this.loadMap(THREADS_NAMESPACE, channel);
+    const cp = this.cursors.get(channel) ?? { highWater: null, sweep: null };
+    if (cp.sweep) {
+      const sweep = cp.sweep;
+      const oldest = Math.max(slackTsToMicros(sweep.oldest), windowStart);
+      const ok = yield* this.sweep(
+        channel,
+        { oldest, latest: slackTsToMicros(sweep.latest) },
+        slackTsToMicros(sweep.resumeBefore),
+        { versions, threads, signal },
+      );
+      if (!ok) return;
+    }
+    const highWater = this.cursors.get(channel)?.highWater ?? null;
+    const oldest = Math.max(highWater === null ? windowStart : slackTsToMicros(highWater), windowStart);
+    yield* this.sweep(channel, { oldest, latest: null }, null, { versions, threads, signal });
+  }
+
+  private async loadMap(namespace: string, channel: string): Promise<Map<string, string | number>> {
+    const prefix = `${this.tenant}:${channel}:`;
+    const rows = await this.options.state.listValues(namespace, { prefix });
+    const out = new Map<string, string | number>();
+    for (const [key, value] of rows) {
+      if (typeof value === 'string' || typeof value === 'number') out.set(key.slice(prefix.length), value);
+    }
+    return out;
+  }
+
+  /**
+   * One sweep of [oldest, latest) newest → oldest, from `resumeBefore` when resuming. `latest` null
+   * means "up to now": it is fixed to just after the newest message of the first page. Returns false
+   * when the channel became unreadable.
+   */
+  private async *sweep(
+    channel: string,
+    range: { oldest: number; latest: number | null },
+    resumeBefore: number | null,
+    ctx: { versions: Map<string, string | number>; threads: Map<string, string | number>; signal: AbortSignal },
+  ): AsyncGenerator<SourceItem, boolean> {
+    const { api } = this.options;
+    const partition = historyPartition(channel);
+    const limit = pageSizeFor(api.scheduler.profile, 'conversations.history', this.options.pageSize);
+    const highWaterBefore = this.cursors.get(channel)?.highWater ?? null;
+    let latest = range.latest;
+    let before = resumeBefore ?? latest;
+    const sweepState = (resume: number): HistoryCheckpoint => ({
+      highWater: highWaterBefore,
+      sweep: {
+        oldest: microsToTs(range.oldest),
+        latest: microsToTs(latest as number),
+        resumeBefore: microsToTs(resume),
+      },
+    });
+    while (!ctx.signal.aborted) {
+      if (this.left.has(channel)) return false;
+      const args: Record<string, unknown> = { channel, limit, oldest: microsToTs(range.oldest - 1), inclusive: false };
+      if (before !== null) args.latest = microsToTs(before);
+      let page: Record<string, unknown>;
+      try {
+        page = await api.call('conversations.history', args, ctx.signal);
+      } catch (error) {
+        if (!isChannelGone(error)) throw error;
+        yield this.leftItem(channel, error.slackError);
+        return false;
+      }
+      const messages = ((page.messages as SlackObject[] | undefined) ?? [])
+        .filter((m) => isSlackTs(m.ts))
+        .filter((m) => {
+          const ts = slackTsToMicros(m.ts as string);
+          return ts >= range.oldest && (before === null || ts < before);
+        })
+        .sort((a, b) => compareTs(b.ts as string, a.ts as string));
+      if (messages.length === 0) {
+        // Nothing (more) in range: the sweep is complete. Recorded in memory; committed with later items.
+        if (latest !== null) this.cursors.set(channel, { highWater: microsToTs(latest), sweep: null });
+        return true;
+      }
+      if (latest === null) {
+        latest = slackTsToMicros(messages[0]?.ts as string) + 1;
+        before = latest;
+      }
+      const hasMore = page.has_more === true;
+      for (let i = 0; i < messages.length; i++) {
+        const raw = messages[i] as SlackObject;
+        const ts = raw.ts as string;
+        const previous = sweepState(before as number);
+        const last = !hasMore && i === messages.length - 1;
+        const after: HistoryCheckpoint = last
+          ? { highWater: microsToTs(latest), sweep: null }
+          : sweepState(slackTsToMicros(ts));
+        const replies = yield* this.thread(channel, raw, previous, ctx);
+        if (replies === false) return false;
+        const group = replies;
+        const record = normalizeMessage(raw, {
+          tenant: this.tenant,
+          channelId: channel,
+          teamId: this.teamId,
+          minVersion: Number(ctx.versions.get(ts) ?? 0),
+        });
+        const item: SourceItem = { record, position: { partition, checkpoint: toJson(after) } };
+        if (group) item.onDone = () => this.groupDone(group);
+        this.cursors.set(channel, after);
+        before = slackTsToMicros(ts);
+        yield item;
+      }
+      if (!hasMore) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Emits the replies of a thread parent (oldest first) before the parent, all with the checkpoint
+   * that precedes the parent. Only threads whose `latest_reply` moved since we last read them are
+   * fetched, and only their new replies. Returns the group to finish in the parent's `onDone`, null
+   * when there was nothing to fetch, or false when the channel became unreadable.
+   */
+  private async *thread(
+    channel: string,
+    parent: SlackObject,
+    previous: HistoryCheckpoint,
+    ctx: { versions: Map<string, string | number>; threads: Map<string, string | number>; signal: AbortSignal },
+  ): AsyncGenerator<SourceItem, ThreadGroup | null | false> {
+    const ts = parent.ts as string;
+    const latestReply = parent.latest_reply;
+    const replyCount = typeof parent.reply_count === 'number' ? parent.reply_count : 0;
+    if (parent.thread_ts !== ts || replyCount <= 0 || !isSlackTs(latestReply)) return null;
+    const seen = ctx.threads.get(ts);
+    if (seen === latestReply) return null;
+    const { api } = this.options;
+    const args: Record<string, unknown> = {
+      channel,
+      ts,
+      limit: pageSizeFor(api.scheduler.profile, 'conversations.replies', this.options.pageSize),
+    };
+    if (typeof seen === 'string' && isSlackTs(seen)) args.oldest = seen;
+    let replies: SlackObject[];
+    try {
+      replies = await api.paginate('conversations.replies', args, 'messages', ctx.signal);
+    } catch (error) {
+      // A parent deleted since the history page was read: nothing to fetch.
+      if (error instanceof SlackPlatformError && error.slackError === 'thread_not_found') return null;
+      if (!isChannelGone(error)) throw error;
+      yield this.leftItem(channel, error.slackError);
+      return false;
+    }
+    const floor = typeof seen === 'string' && isSlackTs(seen) ? slackTsToMicros(seen) : 0;
+    const unique = new Map<string, SlackObject>();
+    for (const reply of replies) {
+      const rts = reply.ts;
+      // The parent comes back on the first page; broadcasts are emitted from the channel history.
+      if (!isSlackTs(rts) || rts === ts || reply.subtype === 'thread_broadcast') continue;
+      if (slackTsToMicros(rts) <= floor) continue;
+      unique.set(rts, reply);
+    }
+    const group: ThreadGroup = {
+      remaining: unique.size + 1,
+      key: `${this.tenant}:${channel}:${ts}`,
+      latestReply,
+    };
+    const partition = historyPartition(channel);
+    for (const reply of [...unique.values()].sort((a, b) => compareTs(a.ts as string, b.ts as string))) {
+      const record = normalizeMessage(reply, {
+        tenant: this.tenant,
+        channelId: channel,
+        teamId: this.teamId,
+        minVersion: Number(ctx.versions.get(reply.ts as string) ?? 0),
+      });
+      yield { record, position: { partition, checkpoint: toJson(previous) }, onDone: () => this.groupDone(group) };
+    }
+    ctx.threads.set(ts, latestReply);
+    return group;
+  }
+
+  /** The thread's position is saved only once the parent and all its replies are durably handled. */
+  private async groupDone(group: ThreadGroup): Promise<void> {
+    group.remaining--;
+    if (group.remaining === 0) await this.options.state.putValues(THREADS_NAMESPACE, [[group.key, group.latestReply]]);
+  }
+
+  private leftItem(channel: string, reason: string): SourceItem {
+    this.markLeft(channel);
+    this.options.logger?.warn({ channel, reason }, 'lost access to channel; stopped reading it');
+    return {
+      record: auditRecord({
+        tenant: this.tenant,
+        action: 'channel_left',
+        subject: channel,
+        at: this.nowMicros(),
+        details: { reason },
+      }),
+    };
+  }
+}

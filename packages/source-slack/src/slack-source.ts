@@ -1,0 +1,175 @@
+/**
+ * The `slack` source plugin: the history backfill and, when `live` is on, Socket Mode events, merged
+ * into one pull-based stream. `until-caught-up` backfills (and drains live events a previous run
+ * buffered) then ends; `follow` connects Socket Mode first, so nothing that happens during the
+ * backfill is missed, backfills, then keeps delivering live events. Every reconnect after the first
+ * asks the history source to fill the gap from each channel's position to now.
+ */
+import { type Static, Type } from '@sinclair/typebox';
+import {
+  ConfigError,
+  defineSource,
+  type Logger,
+  type PluginContext,
+  type SourceInstance,
+  type SourceItem,
+  type SourceReadOptions,
+  type StateStore,
+} from '@sluice/core';
+import { SlackHistorySource } from './history-source.js';
+import { SlackLiveSource } from './live-source.js';
+import { mergeAsyncIterables } from './merge.js';
+import { type RateLimitProfile, SlackMethodScheduler } from './rate-limit.js';
+import { SlackApi } from './slack-api.js';
+
+export const SlackSourceConfigSchema = Type.Object(
+  {
+    botToken: Type.String({
+      minLength: 1,
+      description: 'Bot token (xoxb-…), named from the environment in policies (env:SLACK_BOT_TOKEN).',
+    }),
+    appToken: Type.Optional(
+      Type.String({ minLength: 1, description: 'App-level token (xapp-…) for Socket Mode; required when live.' }),
+    ),
+    apiUrl: Type.Optional(Type.String({ minLength: 1, description: 'Web API base URL (default Slack; a simulator).' })),
+    history: Type.Optional(
+      Type.Object(
+        { days: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Days of history (default 90).' })) },
+        { additionalProperties: false },
+      ),
+    ),
+    rateLimitProfile: Type.Union([Type.Literal('tier3'), Type.Literal('non-marketplace')], {
+      description: '`tier3` (Marketplace apps) or `non-marketplace` (history/replies at 1 req/min, 15 per page).',
+    }),
+    pageSize: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 999, description: 'Page size for history and replies (clamped).' }),
+    ),
+    live: Type.Boolean({ description: 'Follow live events over Socket Mode after the backfill.' }),
+  },
+  { additionalProperties: false },
+);
+export type SlackSourceConfig = Static<typeof SlackSourceConfigSchema>;
+
+export interface SlackSourceOptions {
+  tenant: string;
+  botToken: string;
+  appToken?: string;
+  apiUrl?: string;
+  days?: number;
+  rateLimitProfile: RateLimitProfile;
+  pageSize?: number;
+  live: boolean;
+  state: StateStore;
+  logger?: Logger;
+  /** Rate-limit window in real ms (default 60 000; tests against a time-scaled simulator shorten it). */
+  rateLimitWindowMs?: number;
+  /** Multiplies Retry-After waits (tests). */
+  retryAfterScale?: number;
+  /** Epoch ms now (tests follow the simulator's virtual clock). */
+  now?: () => number;
+  /** How long `follow` waits for the first Socket Mode connection before backfilling anyway (default 10 s). */
+  connectTimeoutMs?: number;
+  socket?: { clientPingTimeout?: number; serverPingTimeout?: number };
+}
+
+/** History backfill plus live events, as one source. */
+export class SlackSource implements SourceInstance {
+  readonly history: SlackHistorySource;
+  readonly live: SlackLiveSource | null;
+  readonly api: SlackApi;
+  private readonly options: SlackSourceOptions;
+
+  constructor(options: SlackSourceOptions) {
+    this.options = options;
+    const scheduler = new SlackMethodScheduler({
+      profile: options.rateLimitProfile,
+      ...(options.rateLimitWindowMs !== undefined ? { windowMs: options.rateLimitWindowMs } : {}),
+      ...(options.retryAfterScale !== undefined ? { retryAfterScale: options.retryAfterScale } : {}),
+    });
+    this.api = new SlackApi({
+      botToken: options.botToken,
+      scheduler,
+      ...(options.apiUrl ? { apiUrl: options.apiUrl } : {}),
+    });
+    this.history = new SlackHistorySource({
+      tenant: options.tenant,
+      api: this.api,
+      state: options.state,
+      ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.days !== undefined ? { days: options.days } : {}),
+      ...(options.pageSize !== undefined ? { pageSize: options.pageSize } : {}),
+      ...(options.now ? { now: options.now } : {}),
+    });
+    if (options.live && !options.appToken) {
+      throw new ConfigError('plugin_config_invalid', undefined, [
+        { path: '/appToken', code: 'required', message: 'live mode needs an app-level token', hint: 'set appToken' },
+      ]);
+    }
+    this.live =
+      options.live && options.appToken
+        ? new SlackLiveSource({
+            tenant: options.tenant,
+            appToken: options.appToken,
+            api: this.api,
+            state: options.state,
+            history: this.history,
+            ...(options.apiUrl ? { apiUrl: options.apiUrl } : {}),
+            ...(options.logger ? { logger: options.logger } : {}),
+            ...(options.socket ? { socket: options.socket } : {}),
+            // The first connection precedes the backfill, which covers it; later ones leave gaps.
+            onConnected: (count) => {
+              if (count > 1) this.history.requestCatchUp();
+            },
+          })
+        : null;
+  }
+
+  async *read(options: SourceReadOptions): AsyncGenerator<SourceItem> {
+    const live = this.live;
+    if (live && options.mode === 'follow') {
+      const timeout = this.options.connectTimeoutMs ?? 10_000;
+      let timer: NodeJS.Timeout | undefined;
+      const connected = await Promise.race([
+        live.start().then(() => true),
+        new Promise<false>((resolve) => {
+          timer = setTimeout(() => resolve(false), timeout);
+        }),
+      ]).finally(() => clearTimeout(timer));
+      if (!connected) this.options.logger?.warn('socket mode not connected yet; backfilling anyway');
+    }
+    const sources: Array<AsyncIterable<SourceItem>> = [this.history.read(options)];
+    if (live) sources.push(live.read(options));
+    yield* mergeAsyncIterables(sources);
+  }
+
+  async close(): Promise<void> {
+    await this.live?.close();
+  }
+}
+
+/**
+ * The `slack` source plugin. Tokens arrive resolved from `${env:…}` and are never logged.
+ * @example
+ * // policy: { "source": { "use": "slack", "with": { "botToken": "${env:SLACK_BOT_TOKEN}",
+ * //   "appToken": "${env:SLACK_APP_TOKEN}", "rateLimitProfile": "non-marketplace", "live": true } } }
+ */
+export const slackSource = defineSource({
+  type: 'slack',
+  version: '0.1.0',
+  summary: 'Slack history backfill of the channels the bot is in, then live events over Socket Mode.',
+  configSchema: SlackSourceConfigSchema,
+  create(config: SlackSourceConfig, ctx: PluginContext) {
+    return new SlackSource({
+      tenant: ctx.tenant,
+      botToken: config.botToken,
+      rateLimitProfile: config.rateLimitProfile,
+      live: config.live,
+      state: ctx.state,
+      logger: ctx.logger,
+      ...(config.appToken ? { appToken: config.appToken } : {}),
+      ...(config.apiUrl ? { apiUrl: config.apiUrl } : {}),
+      ...(config.history?.days !== undefined ? { days: config.history.days } : {}),
+      ...(config.pageSize !== undefined ? { pageSize: config.pageSize } : {}),
+    });
+  },
+});
