@@ -15,12 +15,11 @@
 
 import { randomBytes } from 'node:crypto';
 import { VirtualClock } from './clock.js';
-import { ApiServer, type ApiServer as ApiServerType, type MethodStats, type RetryAfterClock } from './http-server.js';
+import { ApiServer, type MethodStats, type RetryAfterClock } from './http-server.js';
 import type { TokenInfo } from './methods.js';
 import { RateLimiter, type RateLimitProfileName } from './rate-limiter.js';
 import { type DisconnectReason, SocketModeHub, type SocketModeStats } from './socket-mode.js';
-import type { WorkspaceEventNotice } from './workspace.js';
-import { SlackWorkspace } from './workspace.js';
+import { SlackWorkspace, type WorkspaceEventNotice } from './workspace.js';
 
 /** Scopes the simulated bot token has unless told otherwise (a typical Sluice read-only install). */
 export const DEFAULT_BOT_SCOPES: readonly string[] = [
@@ -94,7 +93,7 @@ export interface SlackSimulator {
   toRealMs(virtualMs: number): number;
   /** Moves the virtual clock forward (e.g. to expire a rate-limit window without waiting). */
   advanceTime(virtualMs: number): void;
-  /** Answers the next `count` calls of `method` with HTTP 429. */
+  /** Answers the next `count` calls of `method` with HTTP 429 and `Retry-After: retryAfterSeconds` (default 1). */
   injectRateLimitStorm(options: { method: string; count: number; retryAfterSeconds?: number }): void;
   /** Sends a `disconnect` frame to every socket. */
   disconnect(reason: DisconnectReason): void;
@@ -165,13 +164,14 @@ export async function startSlackSimulator(options: SlackSimulatorOptions = {}): 
   const unsubscribe = workspace.onEvent((notice) => {
     if (deliverable(notice)) hub.deliver(notice.event);
   });
-  const api: ApiServerType = new ApiServer({
+  const retryAfterMode = options.retryAfter ?? 'real';
+  const api = new ApiServer({
     workspace,
     tokens,
     limiter,
     clock,
     hub,
-    retryAfter: options.retryAfter ?? 'real',
+    retryAfter: retryAfterMode,
     repliesParentOnEveryPage: options.repliesParentOnEveryPage ?? false,
   });
   const address = await api.listen(options.port ?? 0, '127.0.0.1');
@@ -194,8 +194,11 @@ export async function startSlackSimulator(options: SlackSimulatorOptions = {}): 
     virtualNow: () => clock.nowMs(),
     toRealMs: (virtualMs) => clock.toRealMs(virtualMs),
     advanceTime: (virtualMs) => clock.advance(virtualMs),
-    injectRateLimitStorm: ({ method, count, retryAfterSeconds }) =>
-      limiter.injectStorm(method, count, clock.toVirtualMs((retryAfterSeconds ?? 1) * 1000)),
+    injectRateLimitStorm: ({ method, count, retryAfterSeconds }) => {
+      // `retryAfterSeconds` is what the header will say, in the unit the header uses.
+      const ms = (retryAfterSeconds ?? 1) * 1000;
+      limiter.injectStorm(method, count, retryAfterMode === 'real' ? clock.toVirtualMs(ms) : ms);
+    },
     disconnect: (reason) => hub.disconnect(reason),
     dropConnections: () => hub.dropConnections(),
     close: async () => {

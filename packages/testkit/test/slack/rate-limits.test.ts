@@ -66,6 +66,9 @@ describe('Slack simulator rate limits (real WebClient)', () => {
     expect(error.retryAfter).toBeGreaterThanOrEqual(59);
     expect(error.retryAfter).toBeLessThanOrEqual(60);
     expect(Number.isInteger(error.retryAfter)).toBe(true);
+    // Injected storms state Retry-After in the header's unit too.
+    sim.injectRateLimitStorm({ method: 'users.info', count: 1, retryAfterSeconds: 30 });
+    expect((await rateLimited(web.users.info({ user: 'U0ALICE001' }))).retryAfter).toBe(30);
   });
 
   it('tier3: 50 history calls per minute, then 429', async () => {
