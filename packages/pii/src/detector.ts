@@ -88,6 +88,8 @@ const SSN_CONTEXT = /\b(?:ssn|ss#|social security|social sec|taxpayer|itin|tin)\
 const IPV4_RE = /(?<![\w.])\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?![\w-]|\.\d)/g;
 const IPV6_RE = /(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{0,4})(?![\w:])/g;
 // Context is read from the last two words before a dotted quad only: further back it is another clause.
+// Cheap pre-check: three colon-separated hex groups, or a '::' (tested separately).
+const IPV6_HINT = /[0-9A-Fa-f]:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]/;
 const VERSION_CONTEXT =
   /\b(?:v|ver|version|versions|release|released|releases|build|builds|tag|tagged|upgrade|upgraded|upgrading|bump|bumped|update|updated|patch|firmware|sdk|package|pkg|semver|changelog|app|client|chrome|firefox|safari|ios|android|macos|windows|node|python|java)\W{1,3}(?:[a-z]+\W{1,3})?$/;
 const IP_CONTEXT =
@@ -249,7 +251,7 @@ export function createDetector(options: DetectorOptions = {}): Detector {
         emit('IP_ADDRESS', x.index, x.index + x[0].length, SCORE.IP_ADDRESS);
       }
     }
-    if (m.indexOf(':') !== -1) {
+    if (m.indexOf('::') !== -1 || IPV6_HINT.test(m)) {
       IPV6_RE.lastIndex = 0;
       for (let x = IPV6_RE.exec(m); x !== null; x = IPV6_RE.exec(m)) {
         const v = x[0];
@@ -276,7 +278,14 @@ export function createDetector(options: DetectorOptions = {}): Detector {
     if (enabled.has('CREDIT_CARD')) cards(m, emit);
     if (enabled.has('US_SSN')) ssns(m, emit);
     if (enabled.has('IP_ADDRESS')) ips(m, emit);
-    if (phones !== undefined) phones.find(m, (s, e) => emit('PHONE_NUMBER', s, e, SCORE.PHONE_NUMBER));
+    if (phones !== undefined) {
+      // Spans that outrank a phone anyway: the phone parser need not look inside them.
+      const covered = (s: number, e: number): boolean => {
+        for (const f of found) if (f.start <= s && f.end >= e && f.score > SCORE.PHONE_NUMBER) return true;
+        return false;
+      };
+      phones.find(m, covered, (s, e) => emit('PHONE_NUMBER', s, e, SCORE.PHONE_NUMBER));
+    }
     if (names !== undefined) names.find(m, (s, e) => emit('PERSON', s, e, SCORE.PERSON));
     return resolveOverlaps(found);
   }

@@ -52,6 +52,9 @@ export class NameMatcher {
   private out: Int32Array = new Int32Array(1); // pattern length ending at node, 0 if none
   private outEdges: Uint8Array = new Uint8Array(1); // CJK edges of that pattern (Edge bits)
   private dict: Int32Array = new Int32Array(1); // nearest proper suffix node with an output, or -1
+  // Most trie nodes have exactly one child: test it with one comparison, use the Map only when branching.
+  private onlyChar: Int32Array = new Int32Array(1); // the single child's unit, -1 when 0 or 2+ children
+  private onlyChild: Int32Array = new Int32Array(1);
   private folded = new Int32Array(256); // folded unit -> original index; reused between calls
 
   constructor(directory: PersonDirectory, options: NameMatcherOptions = {}) {
@@ -103,6 +106,17 @@ export class NameMatcher {
     this.dict = new Int32Array(n).fill(-1);
     this.out = Int32Array.from(lengths);
     this.outEdges = Uint8Array.from(edges);
+    this.onlyChar = new Int32Array(n).fill(-1);
+    this.onlyChild = new Int32Array(n);
+    for (let node = 0; node < n; node++) {
+      const t = this.trans[node]!;
+      if (t.size === 1) {
+        for (const [c, child] of t) {
+          this.onlyChar[node] = c;
+          this.onlyChild[node] = child;
+        }
+      }
+    }
     const queue: number[] = [];
     for (const child of this.trans[0]!.values()) queue.push(child);
     for (let q = 0; q < queue.length; q++) {
@@ -128,6 +142,7 @@ export class NameMatcher {
     const len = text.length;
     if (this.folded.length < len + 1) this.folded = new Int32Array(len + 64);
     const pos = this.folded;
+    const { rootDense, trans, fail, out, dict, outEdges, onlyChar, onlyChild } = this;
     let f = 0; // folded length so far
     let node = 0;
     let lastSpace = true;
@@ -144,26 +159,33 @@ export class NameMatcher {
       pos[f++] = i;
       for (;;) {
         if (node === 0) {
-          const next = this.rootDense[c]!;
+          const next = rootDense[c]!;
           node = next === -1 ? 0 : next;
           break;
         }
-        const next = this.trans[node]!.get(c);
-        if (next !== undefined) {
-          node = next;
+        const only = onlyChar[node]!;
+        if (only === c) {
+          node = onlyChild[node]!;
           break;
         }
-        node = this.fail[node]!;
+        if (only === -1) {
+          const next = trans[node]!.get(c);
+          if (next !== undefined) {
+            node = next;
+            break;
+          }
+        }
+        node = fail[node]!;
       }
-      let o = this.out[node]! > 0 ? node : this.dict[node]!;
+      let o = out[node]! > 0 ? node : dict[node]!;
       while (o !== -1) {
-        const s = pos[f - this.out[o]!]!;
+        const s = pos[f - out[o]!]!;
         const e = i + 1 + this.trailingMarks(text, i + 1);
-        if (this.onBoundary(text, s, e, this.outEdges[o]!)) {
+        if (this.onBoundary(text, s, e, outEdges[o]!)) {
           found ??= [];
           found.push(s, e);
         }
-        o = this.dict[o]!;
+        o = dict[o]!;
       }
     }
     if (found === undefined) return;
