@@ -8,14 +8,15 @@
  *   that two distinct values of one tenant share a token negligible (birthday bound: about 2^-80 for
  *   a billion values at 160 bits); 160 bits is exactly 32 base32 characters.
  * - Reversible (`reversible`, token mode `r`): AES-SIV (RFC 5297, deterministic authenticated
- *   encryption) with a 512-bit key derived from the data key and associated data = tenant and entity
- *   type, so a token moved to another tenant or relabelled as another type fails authentication.
+ *   encryption) with a 512-bit key derived from the data key and associated data = (label, tenant,
+ *   entity type), so a token moved to another tenant or relabelled as another type fails
+ *   authentication.
  *
  * Values are tokenized byte for byte (UTF-8): normalize them first (e.g. lowercase email domains) if
  * equal-meaning spellings should give one token.
  */
 import { createHmac, hkdfSync } from 'node:crypto';
-import { aessiv } from '@noble/ciphers/aes.js';
+import { AesSiv, type SivAssociatedData } from './aes-siv.js';
 import { base32Decode, base32Encode, utf8 } from './encoding.js';
 import { TokenError } from './errors.js';
 import type { DataKey, TenantKeyring, TenantKeys } from './tenant-keyring.js';
@@ -78,15 +79,13 @@ class KeyringTokenizer implements Tokenizer {
   readonly #keyring: TenantKeyring;
   readonly #keys: TenantKeys;
   readonly #hmacKeys = new Map<string, Buffer>();
-  readonly #sivKeys = new Map<number, Uint8Array>();
-  readonly #sivAad: Uint8Array;
+  readonly #sivKeys = new Map<number, { siv: AesSiv; ad: Map<string, SivAssociatedData> }>();
 
   constructor(keyring: TenantKeyring, keys: TenantKeys, mode: TokenizerMode) {
     this.tenant = keys.tenant;
     this.mode = mode;
     this.#keyring = keyring;
     this.#keys = keys;
-    this.#sivAad = utf8(this.tenant);
   }
 
   tokenize(entityType: string, value: string): string {
@@ -97,8 +96,8 @@ class KeyringTokenizer implements Tokenizer {
       const mac = createHmac('sha256', this.#hmacKey(key, entityType)).update(value, 'utf8').digest();
       return formatToken(entityType, key.version, 'h', base32Encode(mac.subarray(0, HMAC_TOKEN_BYTES)));
     }
-    const sealed = aessiv(this.#sivKey(key), SIV_AAD_LABEL, this.#sivAad, utf8(entityType)).encrypt(utf8(value));
-    return formatToken(entityType, key.version, 'r', base32Encode(sealed));
+    const { siv, ad } = this.#siv(key, entityType);
+    return formatToken(entityType, key.version, 'r', base32Encode(siv.seal(ad, utf8(value))));
   }
 
   async detokenize(token: string): Promise<DetokenizedValue> {
@@ -119,14 +118,12 @@ class KeyringTokenizer implements Tokenizer {
     if (key === undefined || sealed === undefined || sealed.length < 16) {
       throw new TokenError('token_invalid', `The ${parsed.entityType} token is not valid for tenant ${this.tenant}.`);
     }
-    let plaintext: Uint8Array;
-    try {
-      plaintext = aessiv(this.#sivKey(key), SIV_AAD_LABEL, this.#sivAad, utf8(parsed.entityType)).decrypt(sealed);
-    } catch (cause) {
+    const { siv, ad } = this.#siv(key, parsed.entityType);
+    const plaintext = siv.open(ad, sealed);
+    if (plaintext === undefined) {
       throw new TokenError(
         'token_invalid',
         `The ${parsed.entityType} token failed authentication for tenant ${this.tenant} (altered, or made by another tenant).`,
-        { cause },
       );
     }
     return { entityType: parsed.entityType, keyVersion: parsed.keyVersion, value: new TextDecoder().decode(plaintext) };
@@ -143,12 +140,19 @@ class KeyringTokenizer implements Tokenizer {
     return subkey;
   }
 
-  #sivKey(key: DataKey): Uint8Array {
-    let subkey = this.#sivKeys.get(key.version);
-    if (subkey === undefined) {
-      subkey = new Uint8Array(hkdfSync('sha256', key.exposeBytes(), HKDF_SALT, 'aes-siv-512', 64));
-      this.#sivKeys.set(key.version, subkey);
+  /** The version's AES-SIV key and the precomputed S2V state of (label, tenant, entity type). */
+  #siv(key: DataKey, entityType: string): { siv: AesSiv; ad: SivAssociatedData } {
+    let entry = this.#sivKeys.get(key.version);
+    if (entry === undefined) {
+      const subkey = new Uint8Array(hkdfSync('sha256', key.exposeBytes(), HKDF_SALT, 'aes-siv-512', 64));
+      entry = { siv: new AesSiv(subkey), ad: new Map() };
+      this.#sivKeys.set(key.version, entry);
     }
-    return subkey;
+    let ad = entry.ad.get(entityType);
+    if (ad === undefined) {
+      ad = entry.siv.associatedData(SIV_AAD_LABEL, utf8(this.tenant), utf8(entityType));
+      entry.ad.set(entityType, ad);
+    }
+    return { siv: entry.siv, ad };
   }
 }
