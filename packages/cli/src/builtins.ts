@@ -3,9 +3,10 @@
  * so an application can run many pipelines with different plugin sets in one process.
  */
 import { PluginRegistry } from '@sluice/core';
+import { duckdbSink } from '@sluice/sink-duckdb';
 import { jsonlSource } from '@sluice/source-jsonl';
 import { dropText, redactEmailDomain, redactUserProfile } from '@sluice/transforms';
 
 export function builtinPlugins(): PluginRegistry {
-  return new PluginRegistry([jsonlSource, dropText, redactUserProfile, redactEmailDomain]);
+  return new PluginRegistry([jsonlSource, dropText, redactUserProfile, redactEmailDomain, duckdbSink]);
 }
