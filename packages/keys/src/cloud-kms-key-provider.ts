@@ -240,6 +240,14 @@ export class CloudKmsKeyProvider implements KeyEncryptionKey {
         { cause: error, kmsStatus: status },
       );
     }
+    if (status === 'FAILED_PRECONDITION') {
+      return new KeyUnavailableError(
+        'kms_error',
+        this.keyName,
+        `${detail}. Check that the Cloud KMS API is enabled in the key's project and that the key is a symmetric ENCRYPT_DECRYPT key.`,
+        { cause: error, kmsStatus: status },
+      );
+    }
     if (TRANSIENT.has(status)) return new RetryableError('kms_error', `${detail}; retry.`, { cause: error });
     return new KeyUnavailableError('kms_error', this.keyName, `${detail}.`, { cause: error, kmsStatus: status });
   }

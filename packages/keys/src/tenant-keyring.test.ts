@@ -3,10 +3,11 @@
  * key store file never contains a raw key in hex or base64), AAD binding of wrapped keys to tenant
  * and version, and redaction of keys in logs.
  */
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
+import { FatalError } from '@sluice/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KeyUnavailableError } from './errors.js';
 import { LocalKeyProvider } from './local-key-provider.js';
@@ -108,5 +109,20 @@ describe('TenantKeyring', () => {
     const printed = [inspect(key), JSON.stringify(key), String(key), inspect({ nested: key })].join('\n');
     expect(printed).toContain('T1');
     for (const encoded of encodings(key.exposeBytes())) expect(printed).not.toContain(encoded);
+  });
+});
+
+describe('FileWrappedKeyStore', () => {
+  it('fails closed on a corrupt store file instead of creating new keys over it', async () => {
+    const path = join(dir, 'keys.json');
+    await writeFile(path, '{"format":"something-else"}', { mode: 0o600 });
+    const keyring = new TenantKeyring({
+      kek: new LocalKeyProvider({ path: join(dir, 'kek.json') }),
+      store: new FileWrappedKeyStore({ path }),
+    });
+    const error = await keyring.forTenant('T1').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FatalError);
+    expect((error as FatalError).code).toBe('state_store_failed');
+    expect(await readFile(path, 'utf8')).toBe('{"format":"something-else"}');
   });
 });

@@ -149,6 +149,16 @@ describe('CloudKmsKeyProvider with the real @google-cloud/kms client', () => {
     expect(denied.kmsStatus).toBe('PERMISSION_DENIED');
   });
 
+  it('treats other precondition failures (e.g. KMS API not enabled) as fatal kms_error', async () => {
+    kms.injectFailure({
+      status: 'FAILED_PRECONDITION',
+      message: 'Google Cloud KMS API has not been used in project acme before or it is disabled.',
+    });
+    const error = await expectKeyError(provider().check(), 'kms_error');
+    expect(error.kmsStatus).toBe('FAILED_PRECONDITION');
+    expect(error.message).toContain('Cloud KMS API is enabled');
+  });
+
   it('reports a missing key as key_missing', async () => {
     const missing = await expectKeyError(provider(kms.accessToken, `${KEY}-gone`).check(), 'key_missing');
     expect(missing.kmsStatus).toBe('NOT_FOUND');
