@@ -5,9 +5,10 @@
  * slow the sink is. Each record is isolated: a transform or sink failure specific to one record sends it
  * to dead letters (redacted) and acks it; a fatal failure stops the pipeline with acked work checkpointed.
  */
-import { concatMap, filter, mergeMap, Observable, type ObservableInput } from 'rxjs';
+import { concatMap, Observable } from 'rxjs';
 import { batchRecords } from './batching.js';
 import { CappedCheckpointer, type CheckpointTicket } from './checkpointer.js';
+import { concurrentMap } from './concurrent-map.js';
 import { redactForDeadLetter } from './dead-letters.js';
 import { FatalError, isSluiceError, PermanentError, type RetryableError, safeErrorMessage } from './errors.js';
 import type { Logger } from './logging.js';
@@ -226,8 +227,7 @@ export class Pipeline {
       this.fail = (error) => subscriber.error(error);
       const inner = source$
         .pipe(
-          mergeMap((env) => this.transform(env), this.options.transformConcurrency),
-          filter((env): env is Envelope => env !== null),
+          concurrentMap((env: Envelope) => this.runChain(env, 0), this.options.transformConcurrency),
           batchRecords<Envelope>(batch, (env) => env.bytes),
           concatMap((envs) => this.writeBatch(envs)),
         )
@@ -302,11 +302,6 @@ export class Pipeline {
   }
 
   /** Runs the transform chain on one record. Sync chains stay sync (no promise per record). */
-  private transform(env: Envelope): ObservableInput<Envelope | null> {
-    const result = this.runChain(env, 0);
-    return result instanceof Promise ? result : [result];
-  }
-
   private runChain(env: Envelope, from: number): Envelope | null | Promise<Envelope | null> {
     const transforms = this.spec.transforms;
     if (this.lastPrivacyIndex < 0) env.protectedRecord = env.record;
