@@ -14,6 +14,8 @@ export interface DriveOptions {
   /** Stop when this returns true for the items so far (follow mode). */
   until?: (items: readonly SourceItem[]) => boolean;
   signal?: AbortSignal;
+  /** Called after each item is acked (e.g. to script Slack mid-run). */
+  onItem?: (item: SourceItem, index: number) => void | Promise<void>;
   /** Fail the test if the source has not finished by then (ms). */
   timeoutMs?: number;
 }
@@ -43,6 +45,7 @@ export async function drive(source: SourceInstance, options: DriveOptions = {}):
       items.push(item);
       if (item.position) checkpoints.set(item.position.partition, item.position.checkpoint);
       await item.onDone?.();
+      await options.onItem?.(item, items.length - 1);
       if (options.stopAfter !== undefined && items.length >= options.stopAfter) break;
       if (options.until?.(items)) break;
     }
