@@ -24,6 +24,8 @@ Commands:
   dead-letters <policy> [--json]    List dead-lettered records (already redacted).
   audit <policy> [--json]           List the audit trail of the policy's tenant.
   delete-tenant <policy> --yes      Delete everything stored for the policy's tenant.
+  sim slack [--export DIR | --synthetic N] [--profile tier3|non-marketplace] [--port P] [--time-scale X]
+                                    Run the Slack simulator (Web API + Socket Mode) until interrupted.
 
 Exit codes: 0 ok, 1 runtime failure, 2 bad input.`;
 
@@ -51,6 +53,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         return await listState('audit', rest, out);
       case 'delete-tenant':
         return await deleteTenant(rest, out);
+      case 'sim':
+        return await simulate(rest, out);
       case undefined:
       case 'help':
       case '--help':
@@ -203,5 +207,27 @@ async function deleteTenant(args: readonly string[], out: (t: string) => void) {
   if (!values.yes) throw new UsageError('delete-tenant removes every stored record of the tenant; pass --yes');
   const result = await deleteTenantData(file);
   out(`deleted: ${result.sinkRows} rows from the sink, and the tenant's state`);
+  return 0;
+}
+
+async function simulate(args: readonly string[], out: (t: string) => void) {
+  const [what, ...rest] = args;
+  if (what !== 'slack') throw new UsageError('sim needs a simulator name: sim slack');
+  const { formatSimulatorBanner, startSimulatorFromArgs } = await import('@sluice/testkit/slack');
+  let sim: Awaited<ReturnType<typeof startSimulatorFromArgs>>;
+  try {
+    sim = await startSimulatorFromArgs(rest);
+  } catch (error) {
+    if (error instanceof RangeError) throw new UsageError(error.message);
+    throw error;
+  }
+  out(formatSimulatorBanner(sim));
+  out('Press Ctrl-C to stop.');
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await sim.close();
   return 0;
 }
