@@ -134,8 +134,8 @@ function visibleToBot(ctx: MethodContext, state: ChannelState): boolean {
 }
 
 function requireChannelState(ctx: MethodContext, args: MethodArgs): ChannelState {
-  const id = requireArg(args, 'channel');
-  const state = ctx.workspace.getChannel(id);
+  // Slack answers a missing channel argument with channel_not_found, not invalid_arguments.
+  const state = ctx.workspace.getChannel(args.channel ?? '');
   if (!state || !visibleToBot(ctx, state)) throw new SlackApiError('channel_not_found');
   return state;
 }

@@ -257,6 +257,7 @@ export class SlackWorkspace {
   constructor(team: TeamIdentity, bot: BotIdentity) {
     this.team = team;
     this.bot = bot;
+    this.addUserRecord(slackbotRecord(team.id));
     this.addUserRecord(this.botUserRecord());
   }
 
@@ -395,6 +396,14 @@ export class SlackWorkspace {
 
   listUsers(): readonly string[] {
     return this.userOrder;
+  }
+
+  /** Ids of active human users (not Slackbot, bots or deactivated accounts), for scripting. */
+  humans(): string[] {
+    return this.userOrder.filter((id) => {
+      const user = this.users.get(id);
+      return user !== undefined && !user.is_bot && !user.deleted && id !== 'USLACKBOT';
+    });
   }
 
   getChannel(id: string): ChannelState | undefined {
@@ -803,7 +812,7 @@ export class SlackWorkspace {
   /** Creates a channel (no event: the bot is not a member yet). Returns its id. */
   createChannel(input: { name: string; isPrivate?: boolean; creator?: string; members?: string[] }): string {
     const id = this.nextId('C');
-    const creator = input.creator ?? this.userOrder[1] ?? this.bot.userId;
+    const creator = input.creator ?? this.humans()[0] ?? this.bot.userId;
     const created = Math.floor(this.now() / 1000);
     this.addChannelRecord(
       {
@@ -867,6 +876,44 @@ export class SlackWorkspace {
     const micros = this.requireTs(state, ts);
     return state.render(micros, state.parentOf(micros));
   }
+}
+
+/** Slackbot, which every workspace has and users.list always returns. */
+function slackbotRecord(teamId: string): SlackUser {
+  return {
+    id: 'USLACKBOT',
+    team_id: teamId,
+    name: 'slackbot',
+    deleted: false,
+    color: '757575',
+    real_name: 'Slackbot',
+    tz: 'America/Los_Angeles',
+    tz_label: 'Pacific Standard Time',
+    tz_offset: -28800,
+    profile: {
+      real_name: 'Slackbot',
+      real_name_normalized: 'Slackbot',
+      display_name: 'Slackbot',
+      display_name_normalized: 'Slackbot',
+      first_name: 'slackbot',
+      last_name: '',
+      title: '',
+      phone: '',
+      skype: '',
+      status_text: '',
+      status_emoji: '',
+      always_active: true,
+      team: teamId,
+    },
+    is_admin: false,
+    is_owner: false,
+    is_primary_owner: false,
+    is_restricted: false,
+    is_ultra_restricted: false,
+    is_bot: false,
+    is_app_user: false,
+    updated: 0,
+  };
 }
 
 /** A UUID-shaped id derived from a number, so scripted messages stay deterministic. */

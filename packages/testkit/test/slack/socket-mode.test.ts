@@ -23,8 +23,14 @@ afterEach(async () => {
 });
 
 async function startSim(options: Parameters<typeof startSlackSimulator>[0] = {}) {
-  // 20x: the 3 s ack deadline is 150 ms real.
-  sim = await startSlackSimulator({ workspace: smallWorkspace(), timeScale: 20, pingIntervalRealMs: 200, ...options });
+  // 20x, with a 10 s (virtual) ack deadline: 500 ms real, generous enough for a loaded CI machine.
+  sim = await startSlackSimulator({
+    workspace: smallWorkspace(),
+    timeScale: 20,
+    ackDeadlineMs: 10_000,
+    pingIntervalRealMs: 200,
+    ...options,
+  });
   return sim;
 }
 
@@ -120,7 +126,7 @@ describe('Slack simulator Socket Mode (real SocketModeClient)', () => {
     await got.ack();
     await waitFor(() => s.stats().socketMode.acked === 1);
     // No redelivery after an ack: wait past the deadline and check.
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, 700));
     expect(s.stats().socketMode).toMatchObject({ envelopesSent: 1, redelivered: 0, inFlight: 0 });
   });
 
@@ -226,5 +232,30 @@ describe('Slack simulator Socket Mode (real SocketModeClient)', () => {
     s.workspace.inviteBot('C0RANDOM01', 'U0ALICE001');
     await waitFor(() => types.length === 1);
     expect(types).toEqual(['member_joined_channel']);
+  });
+  it('gives up on an envelope after maxRetries redeliveries', async () => {
+    const s = await startSim({ maxRetries: 1, ackDeadlineMs: 2000 });
+    const client = socketClient(s);
+    await client.start();
+    let deliveries = 0;
+    client.on('message', () => {
+      deliveries += 1;
+    });
+    s.workspace.postMessage({ channel: 'C0GENERAL1', user: 'U0BOB00001', text: 'never acked' });
+    await waitFor(() => s.stats().socketMode.expired === 1);
+    expect(deliveries).toBe(2);
+    expect(s.stats().socketMode).toMatchObject({ redelivered: 1, acked: 0, inFlight: 0 });
+  });
+
+  it('refreshes long-lived connections with refresh_requested, and the client comes back', async () => {
+    // A 20 s (virtual) lifetime is one real second at 20x.
+    const s = await startSim({ connectionLifetimeMs: 20_000 });
+    const client = socketClient(s);
+    await client.start();
+    await waitFor(
+      () => s.stats().socketMode.connectionsOpened === 2 && s.stats().socketMode.openConnections === 1,
+      8000,
+    );
+    expect(s.stats().socketMode.disconnectsSent).toBeGreaterThanOrEqual(1);
   });
 });

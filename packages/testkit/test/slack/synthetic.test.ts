@@ -57,7 +57,7 @@ describe('generateSyntheticWorkspace', () => {
     expect(text).toMatch(/\+(1|44) \d+ \d+ \d+/);
     expect(text).toMatch(/\b4000 \d{4} \d{4} \d{4}\b/);
     expect(text).toMatch(/<https:\/\//);
-    const user = ws.getUser(ws.listUsers()[1] as string);
+    const user = ws.getUser(ws.humans()[0] as string);
     expect(user?.profile).toMatchObject({
       email: expect.stringContaining('@'),
       phone: expect.any(String),

@@ -115,7 +115,8 @@ describe('Slack simulator Web API (real WebClient)', () => {
     for await (const page of web.paginate('users.list', { limit: 2 })) {
       users.push(...(((page as { members?: unknown[] }).members ?? []) as Array<{ id: string }>).map((m) => m.id));
     }
-    expect(new Set(users)).toEqual(new Set([s.botUserId, 'U0ALICE001', 'U0BOB00001', 'U0CAROL001']));
+    expect(new Set(users)).toEqual(new Set(['USLACKBOT', s.botUserId, 'U0ALICE001', 'U0BOB00001', 'U0CAROL001']));
+    expect(users).toHaveLength(5);
     const list = await web.conversations.list({ types: 'public_channel,private_channel', limit: 1000 });
     // The private channel the bot is not in is invisible, as in Slack.
     expect(list.channels?.map((c) => c.name).sort()).toEqual(['general', 'random', 'secret']);
