@@ -31,7 +31,7 @@ interface BufferedEvent {
   seq: number;
   eventId: string;
   event: SlackObject;
-  /** Event time in µs (the envelope's `event_time`, else the event's `event_ts`). */
+  /** Event time in µs (the event's `event_ts`, else the envelope's `event_time`). */
   at: number;
 }
 
@@ -187,12 +187,12 @@ export class SlackLiveSource implements SourceInstance {
       if (!event || eventId === null) return false;
       if (this.seen.has(eventId)) return false;
       const seq = this.seq + 1;
-      const at =
-        typeof body.event_time === 'number'
+      // event_ts has microseconds; the envelope's event_time only whole seconds.
+      const at = isSlackTs(event.event_ts)
+        ? slackTsToMicros(event.event_ts)
+        : typeof body.event_time === 'number'
           ? body.event_time * 1_000_000
-          : isSlackTs(event.event_ts)
-            ? slackTsToMicros(event.event_ts)
-            : Date.now() * 1000;
+          : Date.now() * 1000;
       const now = Date.now();
       await this.options.state.putValues(LIVE_NAMESPACE, [
         [`${this.tenant}:buf:${pad(seq)}`, { eventId, event: event as Json, at }],

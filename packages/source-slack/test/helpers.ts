@@ -49,6 +49,9 @@ export async function drive(source: SourceInstance, options: DriveOptions = {}):
       if (options.stopAfter !== undefined && items.length >= options.stopAfter) break;
       if (options.until?.(items)) break;
     }
+  } catch (error) {
+    // A stop aborts waits inside the source; that is how reading ends, not a failure.
+    if (!controller.signal.aborted || options.signal?.aborted !== true) throw error;
   } finally {
     clearTimeout(timer);
     controller.abort();
@@ -78,4 +81,47 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, timeo
     if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+export interface RunningDrive {
+  /** Items so far (acked as they arrive). */
+  readonly items: SourceItem[];
+  records(): SluiceRecord[];
+  /** Stops reading (like a pipeline stop) and returns what was read. */
+  stop(): Promise<DriveResult>;
+}
+
+/** Drives a source in the background (follow mode); the test scripts Slack meanwhile. */
+export function startDriving(source: SourceInstance, options: Omit<DriveOptions, 'signal'> = {}): RunningDrive {
+  const controller = new AbortController();
+  const items: SourceItem[] = [];
+  const done = drive(source, {
+    mode: 'follow',
+    timeoutMs: 60_000,
+    ...options,
+    signal: controller.signal,
+    onItem: async (item, index) => {
+      items.push(item);
+      await options.onItem?.(item, index);
+    },
+  });
+  return {
+    items,
+    records: () => items.map((i) => i.record),
+    stop: async () => {
+      controller.abort();
+      return done;
+    },
+  };
+}
+
+/** The newest version of each key, as a sink that keeps the highest version would hold it. */
+export function finalView(records: readonly SluiceRecord[]): Map<string, SluiceRecord> {
+  const out = new Map<string, SluiceRecord>();
+  for (const r of records) {
+    const key = `${r.kind}:${r.key}`;
+    const current = out.get(key);
+    if (!current || r.version >= current.version) out.set(key, r);
+  }
+  return out;
 }

@@ -1,0 +1,292 @@
+/**
+ * The `slack` source in follow mode — `SlackLiveSource` over the REAL `@slack/socket-mode`
+ * SocketModeClient and the REAL `@slack/web-api` WebClient — against the testkit's Slack simulator
+ * (time-scaled 20x: Slack's 3 s ack deadline is 150 ms). Slack is scripted through the simulator's
+ * workspace API while the source is driven in the background, acking every item like the core does.
+ */
+import type { AuditRecord, ChannelRecord, MessageRecord, SluiceRecord, StateStore, UserRecord } from '@sluice/core';
+import { createMemoryStateStore, slackTsToMicros, validateRecord } from '@sluice/core';
+import {
+  generateSyntheticWorkspace,
+  type SlackSimulator,
+  type SlackSimulatorOptions,
+  type SlackWorkspace,
+  startSlackSimulator,
+} from '@sluice/testkit/slack';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LIVE_NAMESPACE, SlackApi, SlackLiveSource, SlackMethodScheduler, SlackSource } from '../src/index.js';
+import { drive, finalView, type RunningDrive, startDriving, waitFor } from './helpers.js';
+
+const TIME_SCALE = 20;
+const NOW = Date.UTC(2025, 2, 1);
+
+let sim: SlackSimulator | undefined;
+let state: StateStore | undefined;
+let running: RunningDrive | undefined;
+let sources: SlackSource[] = [];
+
+afterEach(async () => {
+  await running?.stop().catch(() => undefined);
+  for (const s of sources) await s.close();
+  await sim?.close();
+  await state?.close();
+  running = undefined;
+  sources = [];
+  sim = undefined;
+  state = undefined;
+});
+
+function workspace(): SlackWorkspace {
+  return generateSyntheticWorkspace({ seed: 5, users: 6, channels: 4, days: 5, messagesPerChannelPerDay: 2, now: NOW });
+}
+
+async function start(options: SlackSimulatorOptions = {}): Promise<SlackSimulator> {
+  sim = await startSlackSimulator({
+    workspace: workspace(),
+    timeScale: TIME_SCALE,
+    startTime: NOW,
+    pingIntervalRealMs: 200,
+    ...options,
+  });
+  state ??= createMemoryStateStore();
+  return sim;
+}
+
+function slackSource(s: SlackSimulator, store: StateStore = state as StateStore): SlackSource {
+  const source = new SlackSource({
+    tenant: 'acme',
+    botToken: s.botToken,
+    appToken: s.appToken,
+    apiUrl: s.apiUrl,
+    rateLimitProfile: 'tier3',
+    live: true,
+    state: store,
+    days: 30,
+    now: () => s.virtualNow(),
+    rateLimitWindowMs: 60_000 / TIME_SCALE,
+    socket: { clientPingTimeout: 400 },
+  });
+  sources.push(source);
+  return source;
+}
+
+function memberOf(ws: SlackWorkspace): { channel: string; user: string } {
+  const channel = ws.listChannels().find((id) => ws.isBotMember(id)) as string;
+  const user = [...(ws.getChannel(channel)?.members ?? [])].find((u) => u !== ws.bot.userId) as string;
+  return { channel, user };
+}
+
+function messages(records: readonly SluiceRecord[], key: string): MessageRecord[] {
+  return records.filter((r): r is MessageRecord => r.kind === 'message' && r.key === key);
+}
+
+/** Waits until the backfill delivered at least the channel records of the member channels. */
+async function backfilled(run: RunningDrive, ws: SlackWorkspace): Promise<void> {
+  const members = ws.listChannels().filter((id) => ws.isBotMember(id));
+  await waitFor(() => members.every((id) => run.records().some((r) => r.kind === 'channel' && r.key === id)));
+  // The message sweeps follow the channel records; give them a moment to finish.
+  await waitFor(() => {
+    const n = run.items.length;
+    return new Promise((resolve) => setTimeout(() => resolve(run.items.length === n), 150));
+  });
+}
+
+describe('slack source, live events', () => {
+  it('turns posts, edits, reactions, thread replies and deletes into the right records and versions', async () => {
+    const s = await start();
+    const ws = s.workspace;
+    running = startDriving(slackSource(s));
+    await backfilled(running, ws);
+    const { channel, user } = memberOf(ws);
+    const ts = ws.postMessage({ channel, user, text: 'ship it <@U0NOBODY1>' });
+    const key = `${channel}:${ts}`;
+    await waitFor(() => messages(running?.records() ?? [], key).length >= 1);
+    ws.editMessage({ channel, ts, text: 'ship it tomorrow' });
+    await waitFor(() => messages(running?.records() ?? [], key).some((m) => m.edited_at !== null));
+    ws.addReaction({ channel, ts, user, name: 'tada' });
+    await waitFor(() => messages(running?.records() ?? [], key).some((m) => (m.reactions?.length ?? 0) > 0));
+    const reply = ws.postReply({ channel, user, text: 'in thread', threadTs: ts });
+    await waitFor(() => messages(running?.records() ?? [], `${channel}:${reply}`).length >= 1);
+    ws.removeReaction({ channel, ts, user, name: 'tada' });
+    await waitFor(() => messages(running?.records() ?? [], key).length >= 4);
+    ws.deleteMessage({ channel, ts: reply });
+    await waitFor(() => messages(running?.records() ?? [], `${channel}:${reply}`).some((m) => m.deleted === true));
+
+    const records = running.records();
+    for (const r of records) expect(validateRecord(r)).toBeNull();
+    const history = messages(records, key);
+    const [posted, edited, reacted, unreacted] = history;
+    expect(posted).toMatchObject({ text: 'ship it <@U0NOBODY1>', mentions: ['U0NOBODY1'], deleted: false });
+    expect(posted?.version).toBe(slackTsToMicros(ts));
+    expect(edited).toMatchObject({ text: 'ship it tomorrow', edited_by: user });
+    expect(edited?.version).toBeGreaterThan(posted?.version ?? 0);
+    expect(reacted?.reactions).toEqual([{ name: 'tada', count: 1, users: [user] }]);
+    expect(reacted?.version).toBeGreaterThan(edited?.version ?? 0);
+    expect(unreacted?.reactions).toEqual([]);
+    expect(unreacted?.version).toBeGreaterThan(reacted?.version ?? 0);
+    const replyRecords = messages(records, `${channel}:${reply}`);
+    expect(replyRecords[0]).toMatchObject({ thread_ts: ts, text: 'in thread' });
+    const view = finalView(records);
+    expect(view.get(`message:${channel}:${reply}`)).toMatchObject({ deleted: true, text: null, blocks: null });
+    expect(view.get(`message:${key}`)).toMatchObject({ text: 'ship it tomorrow', reactions: [] });
+  });
+
+  it('follows user changes and new users', async () => {
+    const s = await start();
+    const ws = s.workspace;
+    running = startDriving(slackSource(s));
+    await backfilled(running, ws);
+    const { user } = memberOf(ws);
+    ws.updateUser(user, { profile: { title: 'Chief Sluice Officer' } });
+    const joined = ws.addUser({ name: 'newbie', profile: { email: 'newbie@example.org' } });
+    await waitFor(() =>
+      (running?.records() ?? []).some((r) => r.kind === 'user' && r.key === user && r.title === 'Chief Sluice Officer'),
+    );
+    await waitFor(() => (running?.records() ?? []).some((r) => r.kind === 'user' && r.key === joined.id));
+    const newUser = running.records().find((r): r is UserRecord => r.kind === 'user' && r.key === joined.id);
+    expect(newUser?.email_domain).toBe('example.org');
+  });
+
+  it('backfills a channel when the bot is invited and audits when it is removed', async () => {
+    const s = await start();
+    const ws = s.workspace;
+    running = startDriving(slackSource(s));
+    await backfilled(running, ws);
+    const outside = ws.listChannels().find((id) => !ws.isBotMember(id) && (ws.getChannel(id)?.top.length ?? 0) > 0);
+    expect(outside).toBeDefined();
+    const target = outside as string;
+    const before = running.records().filter((r) => r.kind === 'message' && r.channel_id === target);
+    expect(before).toEqual([]);
+    const member = [...(ws.getChannel(target)?.members ?? [])][0] as string;
+    // Not a member yet: nothing from this channel reaches us.
+    const early = ws.postMessage({ channel: target, user: member, text: 'before the bot' });
+    ws.inviteBot(target, member);
+    const topLevel = ws.getChannel(target)?.top.length ?? 0;
+    await waitFor(() => running?.records().some((r) => r.kind === 'channel' && r.key === target) ?? false);
+    await waitFor(
+      () =>
+        (running?.records() ?? []).filter((r) => r.kind === 'message' && r.channel_id === target).length >= topLevel,
+    );
+    expect(messages(running.records(), `${target}:${early}`)).toHaveLength(1);
+    ws.removeBot(target, member);
+    await waitFor(() => running?.records().some((r) => r.kind === 'audit' && r.subject === target) ?? false);
+    const audit = running.records().find((r): r is AuditRecord => r.kind === 'audit' && r.subject === target);
+    expect(audit?.action).toBe('channel_left');
+    const after = ws.postMessage({ channel: target, user: member, text: 'after the bot left' });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(messages(running.records(), `${target}:${after}`)).toEqual([]);
+  });
+
+  it('follows channel renames of member channels', async () => {
+    const s = await start();
+    const ws = s.workspace;
+    running = startDriving(slackSource(s));
+    await backfilled(running, ws);
+    const { channel } = memberOf(ws);
+    ws.renameChannel(channel, 'renamed-by-test');
+    await waitFor(() =>
+      (running?.records() ?? []).some((r) => r.kind === 'channel' && r.key === channel && r.name === 'renamed-by-test'),
+    );
+    const renamed = running.records().filter((r): r is ChannelRecord => r.kind === 'channel' && r.key === channel);
+    expect((renamed.at(-1)?.version ?? 0) > (renamed[0]?.version ?? 0)).toBe(true);
+  });
+});
+
+describe('slack source, delivery guarantees', () => {
+  it('drops redelivered envelopes by event_id: one record per event', async () => {
+    // An ack deadline shorter than a round trip: the simulator redelivers every envelope.
+    const s = await start({ ackDeadlineMs: 1, maxRetries: 2 });
+    const ws = s.workspace;
+    running = startDriving(slackSource(s));
+    await backfilled(running, ws);
+    const { channel, user } = memberOf(ws);
+    const posted = [1, 2, 3, 4, 5].map((n) => ws.postMessage({ channel, user, text: `msg ${n}` }));
+    await waitFor(() => posted.every((ts) => messages(running?.records() ?? [], `${channel}:${ts}`).length > 0));
+    await new Promise((r) => setTimeout(r, 400));
+    expect(s.stats().socketMode.redelivered).toBeGreaterThan(0);
+    for (const ts of posted) expect(messages(running.records(), `${channel}:${ts}`)).toHaveLength(1);
+  });
+
+  it('loses nothing across a dropped connection: queued events plus the gap fill', async () => {
+    const s = await start();
+    const ws = s.workspace;
+    const source = slackSource(s);
+    running = startDriving(source);
+    await backfilled(running, ws);
+    const { channel, user } = memberOf(ws);
+    s.dropConnections();
+    const posted = [1, 2, 3].map((n) => ws.postMessage({ channel, user, text: `while away ${n}` }));
+    await waitFor(() => (source.live?.connectionCount ?? 0) >= 2);
+    await waitFor(() => posted.every((ts) => messages(running?.records() ?? [], `${channel}:${ts}`).length > 0));
+    // Whatever arrives twice (the live event and the gap fill) is the same key, version and content.
+    for (const ts of posted) {
+      const copies = messages(running.records(), `${channel}:${ts}`);
+      for (const copy of copies) expect(copy).toEqual(copies[0]);
+    }
+  });
+
+  it('fills the gap from history when Slack dropped the events of a disconnection', async () => {
+    // Events raised while no socket is connected expire at once: only the history gap fill has them.
+    const s = await start({ queueRetentionMs: 1 });
+    const ws = s.workspace;
+    const source = slackSource(s);
+    running = startDriving(source);
+    await backfilled(running, ws);
+    const { channel, user } = memberOf(ws);
+    s.dropConnections();
+    const posted = [1, 2].map((n) => ws.postMessage({ channel, user, text: `lost event ${n}` }));
+    await waitFor(() => (source.live?.connectionCount ?? 0) >= 2);
+    await waitFor(() => posted.every((ts) => messages(running?.records() ?? [], `${channel}:${ts}`).length > 0));
+    expect(s.stats().socketMode.expired).toBeGreaterThan(0);
+    for (const ts of posted) expect(messages(running.records(), `${channel}:${ts}`)).toHaveLength(1);
+  });
+
+  it('acks only what is durably buffered: a failed buffer write is redelivered and stored once', async () => {
+    const s = await start({ maxRetries: 3 });
+    const inner = createMemoryStateStore();
+    state = inner;
+    let failures = 1;
+    const flaky: StateStore = Object.assign(Object.create(inner) as StateStore, {
+      putValues: async (namespace: string, entries: ReadonlyArray<readonly [string, unknown]>) => {
+        if (namespace === LIVE_NAMESPACE && entries.some(([k]) => k.includes(':buf:')) && failures > 0) {
+          failures--;
+          throw new Error('disk full');
+        }
+        return inner.putValues(namespace, entries as ReadonlyArray<readonly [string, never]>);
+      },
+    });
+    const ws = s.workspace;
+    running = startDriving(slackSource(s, flaky));
+    await backfilled(running, ws);
+    const { channel, user } = memberOf(ws);
+    const ts = ws.postMessage({ channel, user, text: 'must survive' });
+    await waitFor(() => messages(running?.records() ?? [], `${channel}:${ts}`).length > 0);
+    expect(failures).toBe(0);
+    expect(s.stats().socketMode.redelivered).toBeGreaterThan(0);
+    expect(messages(running.records(), `${channel}:${ts}`)).toHaveLength(1);
+  });
+
+  it('delivers what a previous run left in the buffer, then empties it', async () => {
+    const s = await start();
+    const store = state as StateStore;
+    const scheduler = new SlackMethodScheduler({ profile: 'tier3', windowMs: 60_000 / TIME_SCALE });
+    const api = new SlackApi({ botToken: s.botToken, apiUrl: s.apiUrl, scheduler });
+    const first = new SlackLiveSource({ tenant: 'acme', appToken: s.appToken, apiUrl: s.apiUrl, api, state: store });
+    const event = (id: string, ts: string) => ({
+      event_id: id,
+      event_time: 1_740_787_200,
+      event: { type: 'message', channel: 'C0X', channel_type: 'channel', user: 'U1', text: 'hi', ts },
+    });
+    expect(await first.enqueue(event('Ev1', '1740787200.000100'))).toBe(true);
+    expect(await first.enqueue(event('Ev2', '1740787201.000100'))).toBe(true);
+    expect(await first.enqueue(event('Ev1', '1740787200.000100'))).toBe(false);
+    // "Crash": a new instance over the same store delivers both, once.
+    const second = new SlackLiveSource({ tenant: 'acme', appToken: s.appToken, apiUrl: s.apiUrl, api, state: store });
+    const { records } = await drive(second);
+    expect(records.map((r) => r.key)).toEqual(['C0X:1740787200.000100', 'C0X:1740787201.000100']);
+    expect(await store.listValues(LIVE_NAMESPACE, { prefix: 'acme:buf:' })).toEqual([]);
+    // The event IDs are still remembered: a late redelivery is dropped.
+    const third = new SlackLiveSource({ tenant: 'acme', appToken: s.appToken, apiUrl: s.apiUrl, api, state: store });
+    expect(await third.enqueue(event('Ev2', '1740787201.000100'))).toBe(false);
+  });
+});
