@@ -57,9 +57,12 @@ export function parseSimSlackArgs(argv: readonly string[]): SimSlackArgs {
       case '--port':
         out.port = Math.floor(number(0));
         break;
-      case '--time-scale':
-        out.timeScale = number(Number.MIN_VALUE);
+      case '--time-scale': {
+        const scale = number(0);
+        if (scale === 0) throw new RangeError('--time-scale must be greater than 0');
+        out.timeScale = scale;
         break;
+      }
       case '--seed':
         out.seed = Math.floor(number(0));
         break;
