@@ -602,6 +602,7 @@ export class SlackWorkspace {
         user: 'USLACKBOT',
         hidden: true,
         ts: input.ts,
+        parent_user_id: 'USLACKBOT',
       });
       this.emit(
         {
@@ -626,21 +627,38 @@ export class SlackWorkspace {
         if (list.length === 0) state.threads.delete(parent);
       }
       if (state.broadcastParent.delete(ts)) removeSorted(state.top, ts);
-      // A tombstoned parent whose last reply goes away disappears too, as in Slack.
-      if (!state.threads.has(parent) && state.concrete.get(parent)?.subtype === 'tombstone') {
-        removeSorted(state.top, parent);
-        state.concrete.delete(parent);
-      }
     } else {
       removeSorted(state.top, ts);
     }
     state.concrete.delete(ts);
+    this.emitDeleted(state, input.ts, previous, eventTs);
+    // A tombstoned parent whose last reply goes away is deleted too, as Slack does: its
+    // message_deleted carries the now reply-less tombstone as previous_message.
+    const tombstone = parent === undefined ? undefined : state.concrete.get(parent);
+    if (parent !== undefined && !state.threads.has(parent) && tombstone?.subtype === 'tombstone') {
+      removeSorted(state.top, parent);
+      state.concrete.delete(parent);
+      const emptyThread = {
+        ...tombstone,
+        thread_ts: tombstone.ts,
+        reply_count: 0,
+        reply_users_count: 0,
+        latest_reply: '0000000000.000000',
+        reply_users: [],
+        is_locked: false,
+        subscribed: false,
+      };
+      this.emitDeleted(state, tombstone.ts, emptyThread, this.eventTs());
+    }
+  }
+
+  private emitDeleted(state: ChannelState, deletedTs: string, previous: SlackMessage, eventTs: string): void {
     this.emit(
       {
         type: 'message',
         subtype: 'message_deleted',
         hidden: true,
-        deleted_ts: input.ts,
+        deleted_ts: deletedTs,
         channel: state.info.id,
         previous_message: previous,
         ts: eventTs,

@@ -117,6 +117,20 @@ describe('Slack simulator scripting API', () => {
     const after = await web.conversations.replies({ channel: 'C0GENERAL1', ts: tsOf(5) });
     expect(after.messages?.[0]).toMatchObject({ reply_count: 6, latest_reply: tsOf(26) });
     expect(() => ws.deleteMessage({ channel: 'C0GENERAL1', ts: '1.000000' })).toThrow(SlackSimNotFoundError);
+    // When the last reply goes, the tombstone goes too, announced as message_deleted.
+    for (let n = 21; n <= 26; n++) ws.deleteMessage({ channel: 'C0GENERAL1', ts: tsOf(n) });
+    expect(events.at(-1)).toMatchObject({
+      subtype: 'message_deleted',
+      deleted_ts: tsOf(5),
+      previous_message: { subtype: 'tombstone', reply_count: 0, reply_users: [] },
+    });
+    const remaining = await web.conversations.history({
+      channel: 'C0GENERAL1',
+      latest: tsOf(6),
+      oldest: tsOf(4),
+      inclusive: true,
+    });
+    expect(remaining.messages?.map((m) => m.ts)).toEqual([tsOf(6), tsOf(4)]);
   });
 
   it('reacts and unreacts: reaction_added/removed with item, reactions with users and count', async () => {
