@@ -5,8 +5,8 @@
 import { PluginRegistry } from '@sluice/core';
 import { duckdbSink } from '@sluice/sink-duckdb';
 import { jsonlSource } from '@sluice/source-jsonl';
-import { dropText, redactEmailDomain, redactUserProfile } from '@sluice/transforms';
+import { dropText, redactEmailDomain, redactUserProfile, tokenizePii } from '@sluice/transforms';
 
 export function builtinPlugins(): PluginRegistry {
-  return new PluginRegistry([jsonlSource, dropText, redactUserProfile, redactEmailDomain, duckdbSink]);
+  return new PluginRegistry([jsonlSource, dropText, redactUserProfile, redactEmailDomain, tokenizePii, duckdbSink]);
 }

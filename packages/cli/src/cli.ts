@@ -5,6 +5,8 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { ConfigError, createLogger, isSluiceError, type Pipeline, safeErrorMessage } from '@sluice/core';
 import { explainPipeline, formatInventory, policyJsonSchema } from '@sluice/policy';
+import { detectCommand } from './detect.js';
+import { detokenizeCommand } from './detokenize.js';
 import { deleteTenantData, openStateStore, preparePolicy, runPolicyFile } from './runtime.js';
 
 export interface CliIo {
@@ -24,6 +26,9 @@ Commands:
   dead-letters <policy> [--json]    List dead-lettered records (already redacted).
   audit <policy> [--json]           List the audit trail of the policy's tenant.
   delete-tenant <policy> --yes      Delete everything stored for the policy's tenant.
+  detect [--entities A,B] [--region US]
+                                    Detect PII in JSON Lines {"text"} from stdin; write entities as JSON Lines.
+  detokenize <policy> <token>...    Print the values of reversible tokens (audited; needs the tenant key).
   sim slack [--export DIR | --synthetic N] [--profile tier3|non-marketplace] [--port P] [--time-scale X]
                                     Run the Slack simulator (Web API + Socket Mode) until interrupted.
 
@@ -55,6 +60,10 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
         return await deleteTenant(rest, out);
       case 'sim':
         return await simulate(rest, out);
+      case 'detect':
+        return await detectCommand(rest, io);
+      case 'detokenize':
+        return await detokenizeCommand(rest, out);
       case undefined:
       case 'help':
       case '--help':

@@ -1,15 +1,111 @@
 /**
- * Key services for a pipeline: the tenant keyring that `tokenize-pii` uses, built from the policy's
- * `keys` section. Created only when a transform of the pipeline needs keys.
+ * Key services for a pipeline: the tenant keyring that `tokenize-pii` (and any plugin calling
+ * `ctx.services.require('keys')`) uses, built from the policy's `keys` section: a local key file
+ * (the embedded default) or a Cloud KMS key wrapping the tenant keys. The key-encryption key is
+ * checked before anything is read, so a disabled, destroyed or missing key stops the run (fail closed).
  */
+import { resolve } from 'node:path';
 import type { Logger, ResolvedPipeline, StateStore } from '@sluice/core';
-import type { LoadedPolicy } from '@sluice/policy';
+import {
+  type CloudKmsClientOptions,
+  CloudKmsKeyProvider,
+  FileWrappedKeyStore,
+  type KeyEncryptionKey,
+  LocalKeyProvider,
+  TenantKeyring,
+} from '@sluice/keys';
+import type { LoadedPolicy, Policy } from '@sluice/policy';
+import { OAuth2Client } from 'google-auth-library';
 
+/** Transforms that cannot run without the tenant keyring. */
+const KEY_CONSUMERS = new Set(['tokenize-pii']);
+
+/** Env variable holding a fixed OAuth access token for Cloud KMS (tests, or `gcloud auth print-access-token`). */
+export const KMS_ACCESS_TOKEN_ENV = 'SLUICE_KMS_ACCESS_TOKEN';
+
+export const DEFAULT_KEK_PATH = '.sluice/kek.json';
+export const DEFAULT_KEY_STORE_PATH = '.sluice/tenant-keys.json';
+
+type KeysConfig = NonNullable<Policy['keys']>;
+
+export interface OpenedKeyring {
+  keyring: TenantKeyring;
+  store: FileWrappedKeyStore;
+  kek: KeyEncryptionKey;
+  /** Releases the KMS client, if any. */
+  close(): Promise<void>;
+}
+
+/** Client options for a `cloud-kms` keys section: endpoint override and a fixed token from the env. */
+export function cloudKmsClientOptions(
+  config: Extract<KeysConfig, { provider: 'cloud-kms' }>,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): CloudKmsClientOptions {
+  const options: CloudKmsClientOptions = {};
+  if (config.apiEndpoint !== undefined) {
+    // `http://127.0.0.1:PORT` (the simulator) or a bare host such as `private.kms.example.com`.
+    const url = /^[a-z]+:\/\//i.test(config.apiEndpoint) ? new URL(config.apiEndpoint) : undefined;
+    if (url) {
+      options.apiEndpoint = url.hostname;
+      options.protocol = url.protocol.replace(':', '');
+      if (url.port !== '') options.port = Number(url.port);
+    } else {
+      options.apiEndpoint = config.apiEndpoint;
+    }
+  }
+  const token = env[KMS_ACCESS_TOKEN_ENV];
+  if (token !== undefined && token !== '') {
+    const authClient = new OAuth2Client();
+    authClient.setCredentials({ access_token: token });
+    options.authClient = authClient;
+  }
+  // Otherwise the client finds Google's application default credentials itself.
+  return options;
+}
+
+/**
+ * Builds the keyring the policy describes (no `keys` section: the local default) and checks its KEK.
+ * Throws the provider's fatal `KeyUnavailableError` when the key cannot be used.
+ */
+export async function openKeyring(loaded: LoadedPolicy, logger: Logger): Promise<OpenedKeyring> {
+  const config: KeysConfig = loaded.policy.keys ?? { provider: 'local' };
+  const store = new FileWrappedKeyStore({ path: resolve(loaded.baseDir, config.store ?? DEFAULT_KEY_STORE_PATH) });
+  let kek: KeyEncryptionKey;
+  let close = async (): Promise<void> => undefined;
+  if (config.provider === 'cloud-kms') {
+    const provider = new CloudKmsKeyProvider({ keyName: config.keyName, clientOptions: cloudKmsClientOptions(config) });
+    kek = provider;
+    close = () => provider.close();
+  } else {
+    kek = new LocalKeyProvider({ path: resolve(loaded.baseDir, config.path ?? DEFAULT_KEK_PATH) });
+  }
+  const keyring = new TenantKeyring({ kek, store });
+  try {
+    const status = await keyring.check();
+    logger.info({ kek: status.kek, primaryVersion: status.primaryVersion }, 'key-encryption key is usable');
+  } catch (error) {
+    await close().catch(() => undefined);
+    throw error;
+  }
+  return { keyring, store, kek, close };
+}
+
+/** Whether a pipeline needs the keyring: a transform that tokenizes, or a `keys` section in the policy. */
+export function needsKeys(loaded: LoadedPolicy, resolved: ResolvedPipeline): boolean {
+  return loaded.policy.keys !== undefined || resolved.transforms.some((t) => KEY_CONSUMERS.has(t.definition.type));
+}
+
+/**
+ * The services the pipeline's plugins get: `{ keys: TenantKeyring }` when keys are needed, `{}`
+ * otherwise. Also registers `keys.close` (a function releasing the KMS client) for the runtime.
+ */
 export async function createKeyServices(
-  _loaded: LoadedPolicy,
+  loaded: LoadedPolicy,
   _state: StateStore,
-  _resolved: ResolvedPipeline,
-  _logger: Logger,
+  resolved: ResolvedPipeline,
+  logger: Logger,
 ): Promise<Record<string, unknown>> {
-  return {};
+  if (!needsKeys(loaded, resolved)) return {};
+  const opened = await openKeyring(loaded, logger);
+  return { keys: opened.keyring, 'keys.close': opened.close };
 }
