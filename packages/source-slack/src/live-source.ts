@@ -49,6 +49,8 @@ export interface SlackLiveSourceOptions {
   dedupeRetentionMs?: number;
   /** Called on every (re)connection with the count so far (1 for the first). */
   onConnected?: (count: number) => void;
+  /** Re-read a thread parent when a reply arrives, so its thread fields stay current (default true). */
+  refreshThreadParents?: boolean;
   /** Socket Mode client tuning (tests shorten the ping timeouts). */
   socket?: { clientPingTimeout?: number; serverPingTimeout?: number };
 }
@@ -269,11 +271,26 @@ export class SlackLiveSource implements SourceInstance {
     const tenant = this.tenant;
     const type = event.type;
     const history = this.options.history;
-    if (type === 'message') return this.messageRecords(event, at);
+    if (type === 'message') {
+      const records = await this.messageRecords(event, at);
+      const parent = await this.refreshedParent(event, signal);
+      return parent ? [...records, parent] : records;
+    }
     if (type === 'reaction_added' || type === 'reaction_removed') {
       const item = event.item as SlackObject | undefined;
       if (item?.type !== 'message' || typeof item.channel !== 'string' || !isSlackTs(item.ts)) return [];
-      const record = await this.refreshMessage(item.channel, item.ts, at, signal);
+      const { channel, ts } = item;
+      // A later reaction on the same message is already buffered: its re-read covers this one.
+      const later = this.pending.some((p) => {
+        const other = p.event.item as SlackObject | undefined;
+        return (
+          (p.event.type === 'reaction_added' || p.event.type === 'reaction_removed') &&
+          other?.channel === channel &&
+          other?.ts === ts
+        );
+      });
+      if (later) return [];
+      const record = await this.refreshMessage(channel, ts, at, signal);
       return record ? [record] : [];
     }
     if (type === 'member_joined_channel') {
@@ -335,6 +352,34 @@ export class SlackLiveSource implements SourceInstance {
         return [normalizeMessage(message, { tenant, channelId: channel })];
       }
     }
+  }
+
+  /**
+   * A new reply changes its parent's thread fields (reply_count, reply_users, latest_reply): re-read
+   * the parent, unless a later reply to the same thread is already buffered and will do it.
+   */
+  private async refreshedParent(event: SlackObject, signal?: AbortSignal): Promise<SluiceRecord | null> {
+    if (
+      this.options.refreshThreadParents === false ||
+      (event.subtype !== undefined &&
+        event.subtype !== 'thread_broadcast' &&
+        event.subtype !== 'file_share' &&
+        event.subtype !== 'bot_message')
+    ) {
+      return null;
+    }
+    const { channel, ts, thread_ts: threadTs } = event;
+    if (typeof channel !== 'string' || !isSlackTs(ts) || !isSlackTs(threadTs) || threadTs === ts) return null;
+    if (event.channel_type === 'im' || event.channel_type === 'mpim') return null;
+    const later = this.pending.some(
+      (p) =>
+        p.event.type === 'message' &&
+        p.event.channel === channel &&
+        p.event.thread_ts === threadTs &&
+        p.event.ts !== threadTs,
+    );
+    if (later) return null;
+    return this.refreshMessage(channel, threadTs, slackTsToMicros(ts), signal);
   }
 
   private async knownVersion(channel: string, ts: string): Promise<number> {

@@ -87,6 +87,8 @@ describe('normalizeMessage', () => {
       attachments: [{ fallback: 'x', text: 'attached' }],
       user_profile: { real_name: 'Alice A', display_name: 'alice' },
     });
+    // A thread parent changes when a reply arrives: its version follows latest_reply.
+    expect(record.version).toBe(1_700_000_100_000_000);
     expect(validateRecord(record)).toBeNull();
   });
 

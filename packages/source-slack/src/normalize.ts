@@ -163,7 +163,9 @@ export function normalizeMessage(raw: SlackObject, ctx: MessageContext): Message
   if (!isSlackTs(ts)) throw new TypeError('message without a valid ts');
   const edited = obj(raw.edited);
   const editedMicros = tsMicros(edited?.ts);
-  const version = Math.max(slackTsToMicros(ts), editedMicros ?? 0, ctx.minVersion ?? 0);
+  // A new reply changes a parent's thread fields, so its latest_reply counts as a change too.
+  const replyMicros = raw.thread_ts === ts ? (tsMicros(raw.latest_reply) ?? 0) : 0;
+  const version = Math.max(slackTsToMicros(ts), editedMicros ?? 0, replyMicros, ctx.minVersion ?? 0);
   if (raw.subtype === 'tombstone') {
     return deletedMessageRecord({ tenant: ctx.tenant, channelId: ctx.channelId, ts, version, raw });
   }

@@ -107,23 +107,28 @@ describe('slack source, live events', () => {
     await waitFor(() => messages(running?.records() ?? [], key).some((m) => (m.reactions?.length ?? 0) > 0));
     const reply = ws.postReply({ channel, user, text: 'in thread', threadTs: ts });
     await waitFor(() => messages(running?.records() ?? [], `${channel}:${reply}`).length >= 1);
+    // The reply changes the parent's thread fields: the parent is re-read.
+    await waitFor(() => messages(running?.records() ?? [], key).some((m) => m.reply_count === 1));
     ws.removeReaction({ channel, ts, user, name: 'tada' });
-    await waitFor(() => messages(running?.records() ?? [], key).length >= 4);
+    await waitFor(() => messages(running?.records() ?? [], key).length >= 5);
     ws.deleteMessage({ channel, ts: reply });
     await waitFor(() => messages(running?.records() ?? [], `${channel}:${reply}`).some((m) => m.deleted === true));
 
     const records = running.records();
     for (const r of records) expect(validateRecord(r)).toBeNull();
     const history = messages(records, key);
-    const [posted, edited, reacted, unreacted] = history;
+    const [posted, edited, reacted, parent, unreacted] = history;
     expect(posted).toMatchObject({ text: 'ship it <@U0NOBODY1>', mentions: ['U0NOBODY1'], deleted: false });
     expect(posted?.version).toBe(slackTsToMicros(ts));
     expect(edited).toMatchObject({ text: 'ship it tomorrow', edited_by: user });
     expect(edited?.version).toBeGreaterThan(posted?.version ?? 0);
     expect(reacted?.reactions).toEqual([{ name: 'tada', count: 1, users: [user] }]);
     expect(reacted?.version).toBeGreaterThan(edited?.version ?? 0);
+    expect(parent).toMatchObject({ reply_count: 1, latest_reply: reply, reply_users: [user] });
+    expect(parent?.version).toBe(slackTsToMicros(reply));
+    expect(parent?.version).toBeGreaterThan(reacted?.version ?? 0);
     expect(unreacted?.reactions).toEqual([]);
-    expect(unreacted?.version).toBeGreaterThan(reacted?.version ?? 0);
+    expect(unreacted?.version).toBeGreaterThan(parent?.version ?? 0);
     const replyRecords = messages(records, `${channel}:${reply}`);
     expect(replyRecords[0]).toMatchObject({ thread_ts: ts, text: 'in thread' });
     const view = finalView(records);
