@@ -198,6 +198,104 @@ export function createCanaryGenerator(seed: number): CanaryGenerator {
   return generator;
 }
 
+/** Slack-shaped message content where every text-bearing field carries fresh canaries. */
+export interface CanaryMessageContent {
+  text: string;
+  blocks: unknown[];
+  attachments: unknown[];
+  files: unknown[];
+  user_profile: Record<string, unknown>;
+}
+
+/**
+ * Message content in Slack's own shape (usable as a canonical record's fields or as a Slack API
+ * message): mrkdwn text with a mention and a mailto link; rich-text, section and context blocks with
+ * text, link and emoji elements; an attachment with every text field and an unfurled message; a file
+ * with title, name, preview and plain text; and the author's embedded profile. `author` is a
+ * directory member whose names appear too.
+ */
+export function canaryMessageContent(
+  gen: CanaryGenerator,
+  author: CanaryPerson,
+  people: readonly CanaryPerson[],
+): CanaryMessageContent {
+  const linkEmail = gen.next('EMAIL_ADDRESS');
+  const labelEmail = gen.next('EMAIL_ADDRESS');
+  return {
+    text: `<@U0CANARY1> ${gen.sentence(people)} <mailto:${linkEmail}|${linkEmail}> :tada:`,
+    blocks: [
+      {
+        type: 'rich_text',
+        block_id: 'rt1',
+        elements: [
+          {
+            type: 'rich_text_section',
+            elements: [
+              { type: 'text', text: gen.sentence(people), style: { bold: true } },
+              { type: 'user', user_id: 'U0CANARY1' },
+              { type: 'emoji', name: 'tada', unicode: '1f389' },
+              { type: 'link', url: `mailto:${labelEmail}`, text: gen.next('EMAIL_ADDRESS') },
+            ],
+          },
+          { type: 'rich_text_quote', elements: [{ type: 'text', text: gen.sentence(people) }] },
+          {
+            type: 'rich_text_list',
+            style: 'bullet',
+            elements: [{ type: 'rich_text_section', elements: [{ type: 'text', text: gen.sentence(people) }] }],
+          },
+          { type: 'rich_text_preformatted', elements: [{ type: 'text', text: gen.sentence(people) }] },
+        ],
+      },
+      { type: 'section', block_id: 's1', text: { type: 'mrkdwn', text: gen.sentence(people) } },
+      { type: 'context', elements: [{ type: 'plain_text', text: gen.sentence(people), emoji: true }] },
+    ],
+    attachments: [
+      {
+        id: 1,
+        color: '36a64f',
+        fallback: gen.sentence(people),
+        pretext: gen.sentence(people),
+        title: gen.sentence(people),
+        text: gen.sentence(people),
+        author_name: author.realName,
+        footer: gen.sentence(people),
+        fields: [
+          { title: gen.sentence(people), value: gen.sentence(people), short: true },
+          { title: 'phone', value: gen.next('PHONE_NUMBER'), short: true },
+        ],
+        message_blocks: [
+          {
+            team: 'T0CANARY',
+            channel: 'C0CANARY',
+            ts: '1700000000.000200',
+            message: { blocks: [{ type: 'section', text: { type: 'mrkdwn', text: gen.sentence(people) } }] },
+          },
+        ],
+      },
+    ],
+    files: [
+      {
+        id: 'F0CANARY',
+        mimetype: 'text/plain',
+        filetype: 'text',
+        title: gen.sentence(people),
+        name: `${gen.next('EMAIL_ADDRESS')}.txt`,
+        preview: gen.sentence(people),
+        plain_text: gen.sentence(people),
+        preview_highlight: gen.sentence(people),
+      },
+    ],
+    user_profile: {
+      real_name: author.realName,
+      display_name: author.displayName,
+      email: author.email,
+      phone: author.phone,
+      title: gen.sentence(people),
+      team: 'T0CANARY',
+    },
+  };
+}
+
 /** Shows where a canary is without printing it whole. */
 function mask(value: string): string {
   return value.length <= 6 ? `${value[0] ?? ''}…(${value.length})` : `${value.slice(0, 4)}…(${value.length} chars)`;

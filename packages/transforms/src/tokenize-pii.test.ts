@@ -29,6 +29,7 @@ import {
 import { startKmsSimulator } from '@sluice/testkit/kms';
 import { OAuth2Client } from 'google-auth-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assertNoCanaries, canaryMessageContent, createCanaryGenerator } from './testing.js';
 import { tokenizePii } from './tokenize-pii.js';
 
 let dir: string;
@@ -147,7 +148,7 @@ describe('tokenize-pii', () => {
 
   it('is idempotent on text it already tokenized', async () => {
     const t = await transformFor();
-    const once = t(message({ text: 'call +1 415 555 0100 or mail ada@example.com', topic: undefined }));
+    const once = t(message({ text: 'call +1 415 555 0100 or mail ada@example.com' }));
     const twice = t(once);
     expect(text(twice)).toBe(text(once));
     const channel: ChannelRecord = {
@@ -266,6 +267,27 @@ describe('tokenize-pii', () => {
     ]) {
       expect(json).toContain(value);
     }
+  });
+
+  it('leaves no canary in any text-bearing field of a canary-laden message and channel', async () => {
+    const t = await transformFor();
+    const gen = createCanaryGenerator(11);
+    const people = [gen.person(), gen.person()];
+    for (const p of people) t(user(p.realName, p.displayName));
+    const out = t(message({ ...canaryMessageContent(gen, people[0] as (typeof people)[0], people) }));
+    const channel: ChannelRecord = {
+      kind: 'channel',
+      tenant: 'acme',
+      key: 'C9',
+      version: 1,
+      op: 'upsert',
+      channel_id: 'C9',
+      topic: gen.sentence(people),
+      purpose: gen.sentence(people),
+    };
+    const tokenizedChannel = t(channel);
+    assertNoCanaries({ message: JSON.stringify(out), channel: JSON.stringify(tokenizedChannel) }, gen.values());
+    expect(() => assertNoCanaries({ input: JSON.stringify(channel) }, gen.values())).toThrow(/leaked/);
   });
 
   it('declares its effect on text columns for sluice explain', () => {
