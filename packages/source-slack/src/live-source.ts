@@ -8,7 +8,7 @@
  * and replays are dropped by `event_id`. Reconnects are reported so the history source can fill the
  * gap with what Slack did not redeliver.
  */
-import { LogLevel, type Logger as SlackLogger, SocketModeClient } from '@slack/socket-mode';
+import { SocketModeClient } from '@slack/socket-mode';
 import type { Json, Logger, SourceInstance, SourceItem, SourceReadOptions, StateStore } from '@sluice/core';
 import { type SluiceRecord, slackTsToMicros } from '@sluice/core';
 import type { SlackHistorySource } from './history-source.js';
@@ -23,6 +23,7 @@ import {
   type SlackObject,
 } from './normalize.js';
 import { isChannelGone, type SlackApi, SlackPlatformError } from './slack-api.js';
+import { slackLogger } from './slack-logger.js';
 
 export const LIVE_NAMESPACE = 'source-slack/live';
 
@@ -66,26 +67,6 @@ const CHANNEL_EVENTS = new Set([
 
 function pad(seq: number): string {
   return String(seq).padStart(16, '0');
-}
-
-/** Routes the Socket Mode client's own logging to ours (it logs at info by default). */
-function slackLogger(logger: Logger | undefined): SlackLogger {
-  let level = LogLevel.WARN;
-  const log =
-    (method: 'debug' | 'info' | 'warn' | 'error') =>
-    (...msg: unknown[]) =>
-      logger?.[method]({ component: 'socket-mode' }, msg.map(String).join(' '));
-  return {
-    debug: log('debug'),
-    info: log('info'),
-    warn: log('warn'),
-    error: log('error'),
-    setLevel: (l: LogLevel) => {
-      level = l;
-    },
-    getLevel: () => level,
-    setName: () => undefined,
-  };
 }
 
 export class SlackLiveSource implements SourceInstance {
@@ -148,7 +129,7 @@ export class SlackLiveSource implements SourceInstance {
     if (this.client) return;
     const client = new SocketModeClient({
       appToken: this.options.appToken,
-      logger: slackLogger(this.options.logger),
+      logger: slackLogger(this.options.logger, 'socket-mode'),
       ...(this.options.socket?.clientPingTimeout !== undefined
         ? { clientPingTimeout: this.options.socket.clientPingTimeout }
         : {}),

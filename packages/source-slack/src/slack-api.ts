@@ -12,8 +12,9 @@ import {
   WebAPIRateLimitedError,
   WebClient,
 } from '@slack/web-api';
-import { FatalError, RetryableError } from '@sluice/core';
+import { FatalError, type Logger, RetryableError } from '@sluice/core';
 import { abortableSleep, RateLimitedSignal, type SlackMethodScheduler } from './rate-limit.js';
+import { slackLogger } from './slack-logger.js';
 
 /** Slack answered `ok: false`. `error` is Slack's code (`not_in_channel`, `invalid_auth`, …). */
 export class SlackPlatformError extends FatalError {
@@ -39,6 +40,7 @@ export function isChannelGone(error: unknown): error is SlackPlatformError {
 
 export interface SlackApiOptions {
   botToken: string;
+  logger?: Logger;
   apiUrl?: string;
   scheduler: SlackMethodScheduler;
   /** Attempts for network errors and 5xx before giving up (default 5). */
@@ -62,6 +64,7 @@ export class SlackApi {
       new WebClient(options.botToken, {
         ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
         rejectRateLimitedCalls: true,
+        logger: slackLogger(options.logger, 'web-api'),
         // Transient retries are ours (below), so the client does not sit in its 30-minute policy.
         retryConfig: { retries: 0 },
       });

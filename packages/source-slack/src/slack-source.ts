@@ -89,6 +89,7 @@ export class SlackSource implements SourceInstance {
     this.api = new SlackApi({
       botToken: options.botToken,
       scheduler,
+      ...(options.logger ? { logger: options.logger } : {}),
       ...(options.apiUrl ? { apiUrl: options.apiUrl } : {}),
     });
     this.history = new SlackHistorySource({
