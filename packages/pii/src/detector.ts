@@ -56,22 +56,26 @@ const SCORE = {
 } as const;
 
 interface SecretPattern {
-  readonly needle: string;
+  /** Substrings one of which every match contains: the regex runs only when one is present. */
+  readonly needles: readonly string[];
   readonly re: RegExp;
 }
 
 // Token formats published by each vendor; the needle is a substring every match contains.
 const SECRET_PATTERNS: readonly SecretPattern[] = [
-  { needle: 'xox', re: /\bxox[abposr]-\d+-[0-9A-Za-z-]{8,250}/g },
-  { needle: 'xapp-', re: /\bxapp-\d+-[0-9A-Za-z-]{8,250}/g },
-  { needle: 'AKIA', re: /\bAKIA[0-9A-Z]{16}\b/g },
-  { needle: 'ASIA', re: /\bASIA[0-9A-Z]{16}\b/g },
-  { needle: 'AIza', re: /\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/g },
-  { needle: 'gh', re: /\bgh[pousr]_[A-Za-z0-9]{36,251}\b/g },
-  { needle: 'github_pat_', re: /\bgithub_pat_[A-Za-z0-9_]{22,244}\b/g },
-  { needle: '_live_', re: /\b[sr]k_live_[0-9A-Za-z]{10,247}\b/g },
-  { needle: '-----BEGIN', re: /-----BEGIN[A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END[A-Z0-9 ]*PRIVATE KEY-----|$)/g },
-  { needle: 'eyJ', re: /\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g },
+  { needles: ['xox'], re: /\bxox[abposr]-\d+-[0-9A-Za-z-]{8,250}/g },
+  { needles: ['xapp-'], re: /\bxapp-\d+-[0-9A-Za-z-]{8,250}/g },
+  { needles: ['AKIA'], re: /\bAKIA[0-9A-Z]{16}\b/g },
+  { needles: ['ASIA'], re: /\bASIA[0-9A-Z]{16}\b/g },
+  { needles: ['AIza'], re: /\bAIza[0-9A-Za-z_-]{35}(?![0-9A-Za-z_-])/g },
+  { needles: ['ghp_', 'gho_', 'ghu_', 'ghs_', 'ghr_'], re: /\bgh[pousr]_[A-Za-z0-9]{36,251}\b/g },
+  { needles: ['github_pat_'], re: /\bgithub_pat_[A-Za-z0-9_]{22,244}\b/g },
+  { needles: ['_live_'], re: /\b[sr]k_live_[0-9A-Za-z]{10,247}\b/g },
+  {
+    needles: ['-----BEGIN'],
+    re: /-----BEGIN[A-Z0-9 ]*PRIVATE KEY-----[\s\S]*?(?:-----END[A-Z0-9 ]*PRIVATE KEY-----|$)/g,
+  },
+  { needles: ['eyJ'], re: /\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g },
 ];
 
 const URL_RE = /\b[a-zA-Z][a-zA-Z0-9+.-]{1,15}:\/\/[^\s<>|"'`]+|\bwww\.[^\s<>|"'`]+/g;
@@ -149,7 +153,7 @@ export function createDetector(options: DetectorOptions = {}): Detector {
 
   function secrets(m: string, emit: Emit): void {
     for (const p of SECRET_PATTERNS) {
-      if (m.indexOf(p.needle) === -1) continue;
+      if (!p.needles.some((n) => m.indexOf(n) !== -1)) continue;
       p.re.lastIndex = 0;
       for (let x = p.re.exec(m); x !== null; x = p.re.exec(m))
         emit('SECRET', x.index, x.index + x[0].length, SCORE.SECRET);
@@ -299,12 +303,26 @@ export function createDetector(options: DetectorOptions = {}): Detector {
  */
 export function resolveOverlaps(candidates: DetectedEntity[]): DetectedEntity[] {
   if (candidates.length < 2) return candidates;
-  const ranked = [...candidates].sort(
-    (a, b) => b.score - a.score || b.end - b.start - (a.end - a.start) || a.start - b.start,
-  );
+  const byStart = [...candidates].sort((a, b) => a.start - b.start || b.end - a.end);
+  let overlapping = false;
+  for (let i = 1; i < byStart.length; i++) {
+    if (byStart[i]!.start < byStart[i - 1]!.end) {
+      overlapping = true;
+      break;
+    }
+  }
+  if (!overlapping) return byStart; // the common case: recognizers rarely collide
+  const ranked = byStart.sort((a, b) => b.score - a.score || b.end - b.start - (a.end - a.start) || a.start - b.start);
   const kept: DetectedEntity[] = [];
   for (const c of ranked) {
-    if (kept.every((k) => c.end <= k.start || c.start >= k.end)) kept.push(c);
+    let free = true;
+    for (const k of kept) {
+      if (c.start < k.end && c.end > k.start) {
+        free = false;
+        break;
+      }
+    }
+    if (free) kept.push(c);
   }
   return kept.sort((a, b) => a.start - b.start);
 }

@@ -42,6 +42,10 @@ enum Edge {
   End = 2,
 }
 
+// Markers in onlyChar for nodes without exactly one child.
+const LEAF = -1;
+const BRANCH = -2;
+
 /** A compiled automaton; build once per directory, reuse for every message. */
 export class NameMatcher {
   readonly patternCount: number;
@@ -53,8 +57,12 @@ export class NameMatcher {
   private outEdges: Uint8Array = new Uint8Array(1); // CJK edges of that pattern (Edge bits)
   private dict: Int32Array = new Int32Array(1); // nearest proper suffix node with an output, or -1
   // Most trie nodes have exactly one child: test it with one comparison, use the Map only when branching.
-  private onlyChar: Int32Array = new Int32Array(1); // the single child's unit, -1 when 0 or 2+ children
+  private onlyChar: Int32Array = new Int32Array(1); // the single child's unit; LEAF or BRANCH otherwise
   private onlyChild: Int32Array = new Int32Array(1);
+  // Branching nodes keep their ASCII children in a dense 128-slot row (0 = none; the root is nobody's
+  // child), so typical Latin text never touches a Map; other units use the Map.
+  private asciiRow: Int32Array = new Int32Array(1);
+  private asciiNext: Int32Array = new Int32Array(0);
   private folded = new Int32Array(256); // folded unit -> original index; reused between calls
 
   constructor(directory: PersonDirectory, options: NameMatcherOptions = {}) {
@@ -106,15 +114,25 @@ export class NameMatcher {
     this.dict = new Int32Array(n).fill(-1);
     this.out = Int32Array.from(lengths);
     this.outEdges = Uint8Array.from(edges);
-    this.onlyChar = new Int32Array(n).fill(-1);
+    this.onlyChar = new Int32Array(n).fill(LEAF);
     this.onlyChild = new Int32Array(n);
-    for (let node = 0; node < n; node++) {
+    this.asciiRow = new Int32Array(n).fill(-1);
+    let rows = 0;
+    for (let node = 1; node < n; node++) if (this.trans[node]!.size > 1) rows++;
+    this.asciiNext = new Int32Array(rows * 128);
+    rows = 0;
+    for (let node = 1; node < n; node++) {
       const t = this.trans[node]!;
       if (t.size === 1) {
         for (const [c, child] of t) {
           this.onlyChar[node] = c;
           this.onlyChild[node] = child;
         }
+      } else if (t.size > 1) {
+        this.onlyChar[node] = BRANCH;
+        this.asciiRow[node] = rows * 128;
+        for (const [c, child] of t) if (c < 128) this.asciiNext[rows * 128 + c] = child;
+        rows++;
       }
     }
     const queue: number[] = [];
@@ -142,14 +160,20 @@ export class NameMatcher {
     const len = text.length;
     if (this.folded.length < len + 1) this.folded = new Int32Array(len + 64);
     const pos = this.folded;
-    const { rootDense, trans, fail, out, dict, outEdges, onlyChar, onlyChild } = this;
+    const { rootDense, trans, fail, out, dict, outEdges, onlyChar, onlyChild, asciiRow, asciiNext } = this;
     let f = 0; // folded length so far
     let node = 0;
     let lastSpace = true;
     let found: number[] | undefined; // flat [start, end, ...], allocated only when a name occurs
     for (let i = 0; i < len; i++) {
-      const c = foldUnit(text.charCodeAt(i));
-      if (c === SKIP) continue;
+      let c = text.charCodeAt(i);
+      if (c < 128) {
+        if (c >= 65 && c <= 90) c |= 0x20;
+        else if (c === 9 || c === 10 || c === 13) c = 32;
+      } else {
+        c = foldUnit(c);
+        if (c === SKIP) continue;
+      }
       if (c === 32) {
         if (lastSpace) continue; // runs of white space fold to one space
         lastSpace = true;
@@ -168,9 +192,9 @@ export class NameMatcher {
           node = onlyChild[node]!;
           break;
         }
-        if (only === -1) {
-          const next = trans[node]!.get(c);
-          if (next !== undefined) {
+        if (only === BRANCH) {
+          const next = c < 128 ? asciiNext[asciiRow[node]! + c]! : (trans[node]!.get(c) ?? 0);
+          if (next !== 0) {
             node = next;
             break;
           }

@@ -1,20 +1,13 @@
 /**
- * PHONE_NUMBER recognition. libphonenumber-js with its full "max" metadata decides validity (a real
- * number range of a real region, not just a plausible length). Our regex only finds cheap candidate runs
- * of digits and separators, cheap rules reject dates, decimals, ids and bare counts, and a candidate is
- * turned into E.164 (calling code + national number without trunk prefix) and validated with
- * `PhoneNumber.isValid()`: the same check `parsePhoneNumber` ends in, without its text-extraction pass,
- * which costs three times the validation itself. Runs long enough to hold two numbers go to `findNumbers`.
+ * PHONE_NUMBER recognition. Validity is libphonenumber-js's, with its full "max" metadata (a real number
+ * range of a real region, not just a plausible length). Our regex only finds cheap candidate runs of
+ * digits and separators; cheap rules reject dates, decimals, ids and bare counts; a candidate is then
+ * turned into E.164 (calling code + national number without trunk prefix) and checked by
+ * {@link PhoneValidity}, libphonenumber's rule with precompiled patterns. Runs long enough to hold two
+ * numbers go to libphonenumber's `findNumbers`, which segments text itself.
  */
-import {
-  type CountryCode,
-  findNumbers,
-  getCountries,
-  getCountryCallingCode,
-  isValidPhoneNumber,
-  Metadata,
-  PhoneNumber,
-} from 'libphonenumber-js/max';
+import { type CountryCode, findNumbers, getCountryCallingCode, Metadata } from 'libphonenumber-js/max';
+import { PhoneValidity } from './phone-validity.js';
 
 // A run of at least 7 digits with at most 3 separator characters between digits.
 const CANDIDATE = /\+?\(?\d(?:[ \u00a0().\-/]{0,3}\d){6,20}/g;
@@ -23,6 +16,12 @@ const DATE_ONLY = /^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{
 const BARE = /^\d+$/;
 const NOT_PHONE = /\b(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}\/\d{1,2}\/\d{2,4}|\d{9,10}\.\d{6})\b/;
 const NOT_PHONE_ALL = new RegExp(NOT_PHONE.source, 'g');
+const SEPARATED = /[-/.]/;
+const GROUPS = /\d+/g;
+const groupLength = (g: string): string => String(g.length);
+const LONG_FIRST_GROUP = /^\d{8,}\D/;
+// Versions and addresses: three or more dots between digits.
+const DOTTED = /^\d+\.\d+\.\d+\.\d/;
 // Slack timestamps (1700000000.000100) and other decimals.
 const DECIMAL = /^\d+\.\d+$/;
 const PHONE_CONTEXT =
@@ -38,6 +37,8 @@ export interface PhoneFinderOptions {
 interface NumberingPlan {
   readonly callingCode: string;
   readonly nationalPrefix: string;
+  /** Lengths a national significant number can have in this region: a free pre-check. */
+  readonly lengths: ReadonlySet<number>;
 }
 
 function digitsOf(s: string): string {
@@ -47,32 +48,6 @@ function digitsOf(s: string): string {
     if (c >= 48 && c <= 57) out += s[i];
   }
   return out;
-}
-
-// Calling codes shared by several regions (+1 NANPA, +44 with the Channel Islands, +7, +61, …).
-const SHARED_CALLING_CODES: ReadonlySet<string> = (() => {
-  const seen = new Set<string>();
-  const shared = new Set<string>();
-  for (const c of getCountries()) {
-    const code = getCountryCallingCode(c);
-    if (seen.has(code)) shared.add(code);
-    seen.add(code);
-  }
-  return shared;
-})();
-
-function validE164(e164: string): boolean {
-  if (e164.length < 8 || e164.length > 16) return false;
-  let p: PhoneNumber;
-  try {
-    p = new PhoneNumber(e164 as `+${string}`);
-  } catch {
-    return false; // unknown calling code
-  }
-  if (p.isValid()) return true;
-  // Without a region, validation uses the calling code's main region (US for +1); a Canadian or
-  // Jersey number needs the full parser, which finds the region from the number itself.
-  return SHARED_CALLING_CODES.has(p.countryCallingCode) && isValidPhoneNumber(e164);
 }
 
 /** The trunk prefix of a region ("0" in most of Europe, "1" in NANPA); not in the public typings. */
@@ -101,6 +76,7 @@ export class PhoneFinder {
   private readonly regions: readonly CountryCode[];
   private readonly plans = new Map<CountryCode, NumberingPlan>();
   private readonly regionByShape = new Map<string, CountryCode>();
+  private readonly validity = new PhoneValidity();
 
   constructor(options: PhoneFinderOptions) {
     this.defaultRegion = options.defaultRegion;
@@ -112,6 +88,7 @@ export class PhoneFinder {
       this.plans.set(region, {
         callingCode: getCountryCallingCode(region),
         nationalPrefix: nationalPrefixOf(metadata),
+        lengths: new Set(metadata.numberingPlan?.possibleLengths() ?? []),
       });
     }
   }
@@ -125,35 +102,53 @@ export class PhoneFinder {
     covered: (start: number, end: number) => boolean,
     emit: (start: number, end: number) => void,
   ): void {
-    // Dates and Slack timestamps are never phones; blank them so they do not glue onto a neighbour.
-    if (NOT_PHONE.test(text)) text = text.replace(NOT_PHONE_ALL, (x) => ' '.repeat(x.length));
     CANDIDATE.lastIndex = 0;
     for (let m = CANDIDATE.exec(text); m !== null; m = CANDIDATE.exec(text)) {
-      const base = m.index;
       const window = m[0];
-      const end = base + window.length;
-      if (!this.worthParsing(text, base, end, covered)) continue;
-      const digits = digitsOf(window);
-      if (digits.length <= 15) {
-        const first = window.charCodeAt(0);
-        let valid: boolean;
-        if (first === 43 || (digits.charCodeAt(0) === 48 && digits.charCodeAt(1) === 48)) {
-          valid = validE164('+' + (first === 43 ? digits : digits.slice(2))); // "+…" or "00…"
-        } else if (first === 48 || first === 40) {
-          // "0…" and "(…" may be national formats of any configured region, default first.
-          valid = this.validInSomeRegion(digits);
-        } else {
-          valid = this.validNational(digits, this.defaultRegion);
-        }
-        if (valid && this.accept(text, base, end, false)) {
-          emit(base, end);
-          continue;
-        }
-        if (digits.length < 11) continue;
+      if (SEPARATED.test(window) && NOT_PHONE.test(window)) {
+        // Dates and Slack timestamps are never phones; blank them so they do not glue onto a neighbour
+        // ("ts 1700000000.000100 415-555-2671"), then look at what is left of the run.
+        const rest = window.replace(NOT_PHONE_ALL, (x) => ' '.repeat(x.length));
+        for (const sub of rest.matchAll(CANDIDATE)) this.consider(text, m.index + sub.index, sub[0], covered, emit);
+        continue;
       }
-      // Long runs may hold two numbers or a number plus noise: let findNumbers segment them.
-      this.findIn(text, base, window, emit);
+      this.consider(text, m.index, window, covered, emit);
     }
+  }
+
+  private consider(
+    text: string,
+    base: number,
+    window: string,
+    covered: (start: number, end: number) => boolean,
+    emit: (start: number, end: number) => void,
+  ): void {
+    const end = base + window.length;
+    if (!this.worthParsing(text, base, end, covered)) return;
+    const digits = digitsOf(window);
+    if (digits.length <= 15) {
+      const first = window.charCodeAt(0);
+      let valid: boolean;
+      if (first === 43 || (digits.charCodeAt(0) === 48 && digits.charCodeAt(1) === 48)) {
+        valid = this.validE164('+' + (first === 43 ? digits : digits.slice(2))); // "+…" or "00…"
+      } else if (first === 48 || first === 40) {
+        // "0…" and "(…" may be national formats of any configured region, default first.
+        valid = this.validInSomeRegion(window, digits);
+      } else {
+        valid = this.validNational(digits, this.defaultRegion);
+      }
+      if (valid && this.accept(text, base, end, false)) {
+        emit(base, end);
+        return;
+      }
+      if (digits.length < 11) return;
+    }
+    // Long runs may hold two numbers or a number plus noise: let findNumbers segment them.
+    this.findIn(text, base, window, emit);
+  }
+
+  private validE164(e164: string): boolean {
+    return e164.length >= 8 && e164.length <= 16 && this.validity.isValid(e164);
   }
 
   private validNational(digits: string, region: CountryCode): boolean {
@@ -162,16 +157,18 @@ export class PhoneFinder {
       plan.nationalPrefix !== '' && digits.startsWith(plan.nationalPrefix)
         ? digits.slice(plan.nationalPrefix.length)
         : digits;
-    return validE164('+' + plan.callingCode + national);
+    if (plan.lengths.size > 0 && !plan.lengths.has(national.length)) return false;
+    return this.validE164('+' + plan.callingCode + national);
   }
 
   /**
    * True when `digits` is a valid national number in one of the configured regions. Which region
    * validates does not change the span, so regions are tried in the order that last worked for the same
-   * shape (digit count and leading digits): a speed-up only, the output is the same whatever the order.
+   * shape (grouping and leading digits): a speed-up only, the output is the same whatever the order.
    */
-  private validInSomeRegion(digits: string): boolean {
-    const shape = `${digits.length}:${digits.slice(0, 3)}`;
+  private validInSomeRegion(window: string, digits: string): boolean {
+    // Group lengths plus leading digits: "06 12 34 56 78" (FR) and "06 12345678" (NL) differ.
+    const shape = `${window.replace(GROUPS, groupLength)}:${digits.slice(0, 3)}`;
     const hint = this.regionByShape.get(shape);
     if (hint !== undefined && this.validNational(digits, hint)) return true;
     for (const region of this.regions) {
@@ -210,8 +207,10 @@ export class PhoneFinder {
     if (covered(start, end)) return false;
     if (!this.startBoundary(text, start)) return false;
     const value = text.slice(start, end);
-    if (DATE_ONLY.test(value) || DECIMAL.test(value)) return false;
-    if (BARE.test(value)) return this.hasPhoneContext(text, start);
+    if (DATE_ONLY.test(value) || DECIMAL.test(value) || DOTTED.test(value)) return false;
+    // A bare digit run, or one that opens with 8+ digits ("4155552671 9"), is an order number or a
+    // count unless the words before say "phone".
+    if (BARE.test(value) || LONG_FIRST_GROUP.test(value)) return this.hasPhoneContext(text, start);
     return true;
   }
 
