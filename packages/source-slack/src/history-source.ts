@@ -63,11 +63,24 @@ export interface SlackHistorySourceOptions {
   days?: number;
   /** Page size for history and replies (clamped to the profile's maximum). */
   pageSize?: number;
+  /**
+   * Days before the high-water mark re-read on each later run (default 0): catches edits and new
+   * replies to recent threads that no live event reported. Costs history calls; see README.
+   */
+  threadLookbackDays?: number;
   /** Epoch ms now (default `Date.now`); a test can follow a simulator's virtual clock. */
   now?: () => number;
 }
 
 type Work = { kind: 'catch-up' } | { kind: 'channel'; id: string };
+
+interface SweepContext {
+  versions: Map<string, string | number>;
+  threads: Map<string, string | number>;
+  signal: AbortSignal;
+  /** A re-read of committed messages: every item carries this checkpoint and positions do not move. */
+  frozen?: HistoryCheckpoint;
+}
 
 interface ThreadGroup {
   remaining: number;
@@ -220,8 +233,9 @@ export class SlackHistorySource implements SourceInstance {
   /** Finishes an interrupted sweep, then sweeps from the high-water mark to now. */
   private async *readChannel(channel: string, signal: AbortSignal): AsyncGenerator<SourceItem> {
     const windowStart = this.nowMicros() - Math.round((this.options.days ?? 90) * 86_400_000_000);
-    const versions = await this.loadMap(MESSAGE_VERSIONS_NAMESPACE, channel);
-    const threads = await this.loadMap(THREADS_NAMESPACE, channel);
+    const versions = await this.loadMap(MESSAGE_VERSIONS_NAMESPACE, channel, windowStart);
+    const threads = await this.loadMap(THREADS_NAMESPACE, channel, windowStart);
+    const ctx = { versions, threads, signal };
     const cp = this.cursors.get(channel) ?? { highWater: null, sweep: null };
     if (cp.sweep) {
       const sweep = cp.sweep;
@@ -230,22 +244,36 @@ export class SlackHistorySource implements SourceInstance {
         channel,
         { oldest, latest: slackTsToMicros(sweep.latest) },
         slackTsToMicros(sweep.resumeBefore),
-        { versions, threads, signal },
+        ctx,
       );
       if (!ok) return;
     }
-    const highWater = this.cursors.get(channel)?.highWater ?? null;
-    const oldest = Math.max(highWater === null ? windowStart : slackTsToMicros(highWater), windowStart);
-    yield* this.sweep(channel, { oldest, latest: null }, null, { versions, threads, signal });
+    const current = this.cursors.get(channel) ?? { highWater: null, sweep: null };
+    const highWater = current.highWater === null ? null : slackTsToMicros(current.highWater);
+    const lookback = Math.round((this.options.threadLookbackDays ?? 0) * 86_400_000_000);
+    if (highWater !== null && lookback > 0) {
+      // Re-read recent, already committed messages: edits and new replies of known threads. The
+      // items carry the current checkpoint unchanged, so a crash here costs a re-read, nothing more.
+      const oldest = Math.max(highWater - lookback, windowStart);
+      const ok = yield* this.sweep(channel, { oldest, latest: highWater }, null, { ...ctx, frozen: current });
+      if (!ok) return;
+    }
+    const oldest = Math.max(highWater ?? windowStart, windowStart);
+    yield* this.sweep(channel, { oldest, latest: null }, null, ctx);
   }
 
-  private async loadMap(namespace: string, channel: string): Promise<Map<string, string | number>> {
+  /** Loads a channel's per-message state, dropping entries for messages older than the window. */
+  private async loadMap(namespace: string, channel: string, windowStart: number) {
     const prefix = `${this.tenant}:${channel}:`;
     const rows = await this.options.state.listValues(namespace, { prefix });
     const out = new Map<string, string | number>();
+    const stale: Array<[string, undefined]> = [];
     for (const [key, value] of rows) {
-      if (typeof value === 'string' || typeof value === 'number') out.set(key.slice(prefix.length), value);
+      const ts = key.slice(prefix.length);
+      if (isSlackTs(ts) && slackTsToMicros(ts) < windowStart) stale.push([key, undefined]);
+      else if (typeof value === 'string' || typeof value === 'number') out.set(ts, value);
     }
+    await this.options.state.putValues(namespace, stale);
     return out;
   }
 
@@ -258,7 +286,7 @@ export class SlackHistorySource implements SourceInstance {
     channel: string,
     range: { oldest: number; latest: number | null },
     resumeBefore: number | null,
-    ctx: { versions: Map<string, string | number>; threads: Map<string, string | number>; signal: AbortSignal },
+    ctx: SweepContext,
   ): AsyncGenerator<SourceItem, boolean> {
     const { api } = this.options;
     const partition = historyPartition(channel);
@@ -295,7 +323,7 @@ export class SlackHistorySource implements SourceInstance {
         .sort((a, b) => compareTs(b.ts as string, a.ts as string));
       if (messages.length === 0) {
         // Nothing (more) in range: the sweep is complete. Recorded in memory; committed with later items.
-        if (latest !== null) this.cursors.set(channel, { highWater: microsToTs(latest), sweep: null });
+        if (latest !== null && !ctx.frozen) this.cursors.set(channel, { highWater: microsToTs(latest), sweep: null });
         return true;
       }
       if (latest === null) {
@@ -306,11 +334,10 @@ export class SlackHistorySource implements SourceInstance {
       for (let i = 0; i < messages.length; i++) {
         const raw = messages[i] as SlackObject;
         const ts = raw.ts as string;
-        const previous = sweepState(before as number);
         const last = !hasMore && i === messages.length - 1;
-        const after: HistoryCheckpoint = last
-          ? { highWater: microsToTs(latest), sweep: null }
-          : sweepState(slackTsToMicros(ts));
+        const previous = ctx.frozen ?? sweepState(before as number);
+        const after: HistoryCheckpoint =
+          ctx.frozen ?? (last ? { highWater: microsToTs(latest), sweep: null } : sweepState(slackTsToMicros(ts)));
         const replies = yield* this.thread(channel, raw, previous, ctx);
         if (replies === false) return false;
         const group = replies;
@@ -322,7 +349,7 @@ export class SlackHistorySource implements SourceInstance {
         });
         const item: SourceItem = { record, position: { partition, checkpoint: toJson(after) } };
         if (group) item.onDone = () => this.groupDone(group);
-        this.cursors.set(channel, after);
+        if (!ctx.frozen) this.cursors.set(channel, after);
         before = slackTsToMicros(ts);
         yield item;
       }
@@ -341,7 +368,7 @@ export class SlackHistorySource implements SourceInstance {
     channel: string,
     parent: SlackObject,
     previous: HistoryCheckpoint,
-    ctx: { versions: Map<string, string | number>; threads: Map<string, string | number>; signal: AbortSignal },
+    ctx: SweepContext,
   ): AsyncGenerator<SourceItem, ThreadGroup | null | false> {
     const ts = parent.ts as string;
     const latestReply = parent.latest_reply;

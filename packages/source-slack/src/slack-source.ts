@@ -34,7 +34,15 @@ export const SlackSourceConfigSchema = Type.Object(
     apiUrl: Type.Optional(Type.String({ minLength: 1, description: 'Web API base URL (default Slack; a simulator).' })),
     history: Type.Optional(
       Type.Object(
-        { days: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Days of history (default 90).' })) },
+        {
+          days: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Days of history (default 90).' })),
+          threadLookbackDays: Type.Optional(
+            Type.Number({
+              minimum: 0,
+              description: 'Days before the last position re-read on later runs for edits and new replies (default 0).',
+            }),
+          ),
+        },
         { additionalProperties: false },
       ),
     ),
@@ -56,6 +64,7 @@ export interface SlackSourceOptions {
   appToken?: string;
   apiUrl?: string;
   days?: number;
+  threadLookbackDays?: number;
   rateLimitProfile: RateLimitProfile;
   pageSize?: number;
   live: boolean;
@@ -98,6 +107,7 @@ export class SlackSource implements SourceInstance {
       state: options.state,
       ...(options.logger ? { logger: options.logger } : {}),
       ...(options.days !== undefined ? { days: options.days } : {}),
+      ...(options.threadLookbackDays !== undefined ? { threadLookbackDays: options.threadLookbackDays } : {}),
       ...(options.pageSize !== undefined ? { pageSize: options.pageSize } : {}),
       ...(options.now ? { now: options.now } : {}),
     });
@@ -170,6 +180,9 @@ export const slackSource = defineSource({
       ...(config.appToken ? { appToken: config.appToken } : {}),
       ...(config.apiUrl ? { apiUrl: config.apiUrl } : {}),
       ...(config.history?.days !== undefined ? { days: config.history.days } : {}),
+      ...(config.history?.threadLookbackDays !== undefined
+        ? { threadLookbackDays: config.history.threadLookbackDays }
+        : {}),
       ...(config.pageSize !== undefined ? { pageSize: config.pageSize } : {}),
     });
   },

@@ -67,7 +67,7 @@ async function start(
 
 function historySource(
   s: SlackSimulator,
-  options: { profile?: RateLimitProfile; pageSize?: number } = {},
+  options: { profile?: RateLimitProfile; pageSize?: number; threadLookbackDays?: number } = {},
 ): SlackHistorySource {
   const scheduler = new SlackMethodScheduler({
     profile: options.profile ?? 'tier3',
@@ -82,6 +82,7 @@ function historySource(
     days: DAYS,
     now: () => NOW,
     ...(options.pageSize !== undefined ? { pageSize: options.pageSize } : {}),
+    ...(options.threadLookbackDays !== undefined ? { threadLookbackDays: options.threadLookbackDays } : {}),
   });
 }
 
@@ -192,6 +193,54 @@ describe('SlackHistorySource backfill', () => {
     expect(messageKeys(laterRun.records).sort()).toEqual([`${channel}:${posted}`, `${channel}:${reply}`].sort());
     const parent = laterRun.records.find((r): r is MessageRecord => r.kind === 'message' && r.ts === posted);
     expect(parent?.reply_count).toBe(1);
+  });
+});
+
+describe('SlackHistorySource thread lookback', () => {
+  it('re-reads recent committed messages for edits and moved threads, fetching only those threads', async () => {
+    const s = await start();
+    const ws = s.workspace;
+    const firstRun = await drive(historySource(s));
+    // A committed thread parent, two days old, and a committed plain message.
+    const twoDaysAgo = (NOW - 2 * 86_400_000) * 1000;
+    let target: { channel: string; parent: string; plain: string } | undefined;
+    for (const id of memberChannels(ws)) {
+      const channel = ws.getChannel(id);
+      if (!channel) continue;
+      const parent = channel.top.find((ts) => ts > twoDaysAgo && (channel.threads.get(ts)?.length ?? 0) > 0);
+      const plain = channel.top.find(
+        (ts) => ts > twoDaysAgo && !channel.threads.has(ts) && !channel.broadcastParent.has(ts),
+      );
+      if (parent !== undefined && plain !== undefined) {
+        target = { channel: id, parent: formatTs(parent), plain: formatTs(plain) };
+        break;
+      }
+    }
+    expect(target).toBeDefined();
+    const { channel, parent, plain } = target as { channel: string; parent: string; plain: string };
+    const member = [...(ws.getChannel(channel)?.members ?? [])].find((u) => u !== ws.bot.userId) as string;
+    const reply = ws.postReply({ channel, user: member, text: 'late reply', threadTs: parent });
+    ws.editMessage({ channel, ts: plain, text: 'edited while nobody was listening' });
+
+    // Without a lookback, a later run only reads what is newer than the high-water mark.
+    const without = await drive(historySource(s), { checkpoints: firstRun.checkpoints });
+    expect(messageKeys(without.records)).not.toContain(`${channel}:${reply}`);
+
+    const repliesBefore = s.stats().methods['conversations.replies']?.calls ?? 0;
+    const withLookback = await drive(historySource(s, { threadLookbackDays: 3 }), {
+      checkpoints: firstRun.checkpoints,
+    });
+    const records = withLookback.records.filter((r): r is MessageRecord => r.kind === 'message');
+    expect(records.filter((r) => r.key === `${channel}:${reply}`)).toHaveLength(1);
+    const parentRecord = records.find((r) => r.key === `${channel}:${parent}`);
+    expect(parentRecord?.latest_reply).toBe(reply);
+    expect(parentRecord?.version).toBe(slackTsToMicros(reply));
+    expect(records.find((r) => r.key === `${channel}:${plain}`)?.text).toBe('edited while nobody was listening');
+    // Only the thread whose latest_reply moved was fetched again, and only its new reply emitted.
+    expect((s.stats().methods['conversations.replies']?.calls ?? 0) - repliesBefore).toBe(1);
+    expect(records.filter((r) => r.thread_ts === parent && r.ts !== parent).map((r) => r.ts)).toEqual([reply]);
+    // Checkpoints did not move backwards.
+    expect(withLookback.checkpoints).toEqual(firstRun.checkpoints);
   });
 });
 
