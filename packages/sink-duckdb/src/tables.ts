@@ -63,10 +63,17 @@ export function columnTypeOf(field: RecordField): ColumnType {
  * `key`, `version` and `op` live in the meta columns `_tenant`, `_key`, `_version` and `_deleted`).
  */
 export function contentColumns(kind: RecordKind): readonly ContentColumn[] {
-  return recordFields(kind)
-    .filter((f) => !envelope.has(f.name))
-    .map((f) => ({ name: f.name, type: columnTypeOf(f), field: f }));
+  let columns = columnCache.get(kind);
+  if (!columns) {
+    columns = recordFields(kind)
+      .filter((f) => !envelope.has(f.name))
+      .map((f) => ({ name: f.name, type: columnTypeOf(f), field: f }));
+    columnCache.set(kind, columns);
+  }
+  return columns;
 }
+// Cached: the write path looks the columns up once per record.
+const columnCache = new Map<RecordKind, readonly ContentColumn[]>();
 
 /** How DuckDB's `information_schema.columns.data_type` spells each type. */
 export const CATALOG_TYPE_NAMES: Readonly<Record<ColumnType, string>> = {
