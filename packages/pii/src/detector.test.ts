@@ -64,6 +64,16 @@ describe('PHONE_NUMBER', () => {
     expect(types('call about order 4155552671')).toEqual([]);
   });
 
+  it('splits a run holding several numbers', () => {
+    expect(found('call 415-555-2671 650-555-1234 or 020 7946 0958 020 7946 0959')).toEqual([
+      ['PHONE_NUMBER', '415-555-2671'],
+      ['PHONE_NUMBER', '650-555-1234'],
+      ['PHONE_NUMBER', '020 7946 0958'],
+      ['PHONE_NUMBER', '020 7946 0959'],
+    ]);
+    expect(found('ext 2 415-555-2671')).toEqual([['PHONE_NUMBER', '415-555-2671']]);
+  });
+
   it('rejects invalid ranges, dates, timestamps, ids and decimals', () => {
     // US only: with extra regions "(123) 456-7890" is a valid Brazilian landline (12) 3456-7890.
     expect(types('(123) 456-7890 and 555-555-5555', createDetector())).toEqual([]);
@@ -269,6 +279,24 @@ describe('overlaps', () => {
     const got = detector.detect('a@b.com 4111 1111 1111 1111 https://x.com/a@b.com 10.0.0.1 Maria Gonzalez');
     for (let i = 1; i < got.length; i++) expect(got[i]!.start).toBeGreaterThanOrEqual(got[i - 1]!.end);
     expect(got).toHaveLength(5);
+  });
+});
+
+describe('pathological input', () => {
+  // Slack allows 40,000 characters per message; none of these may backtrack catastrophically (the
+  // suite's timeout would catch it) or report garbage.
+  it.each([
+    ['digits', '1'.repeat(40_000)],
+    ['spaced digit pairs', '12 '.repeat(13_000)],
+    ['dashed digits', '1-'.repeat(20_000)],
+    ['at signs', 'a@'.repeat(20_000)],
+    ['colons', '1:'.repeat(20_000)],
+    ['dots', '1.'.repeat(20_000)],
+    ['open brackets', '<'.repeat(20_000)],
+    ['unterminated PEM', `-----BEGIN PRIVATE KEY-----${'a'.repeat(40_000)}`],
+    ['IBAN prefixes', 'DE89 '.repeat(8_000)],
+  ])('%s', (_name, text) => {
+    expect(detector.detect(text).filter((e) => e.type !== 'SECRET')).toEqual([]);
   });
 });
 

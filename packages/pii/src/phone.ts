@@ -4,19 +4,21 @@
  * digits and separators; cheap rules reject dates, decimals, ids and bare counts; a candidate is then
  * turned into E.164 (calling code + national number without trunk prefix) and checked by
  * {@link PhoneValidity}, libphonenumber's rule with precompiled patterns. Runs long enough to hold two
- * numbers go to libphonenumber's `findNumbers`, which segments text itself.
+ * numbers are segmented at group boundaries, longest valid span first.
  */
-import { type CountryCode, findNumbers, getCountryCallingCode, Metadata } from 'libphonenumber-js/max';
+import { type CountryCode, getCountryCallingCode, Metadata } from 'libphonenumber-js/max';
 import { PhoneValidity } from './phone-validity.js';
 
 // A run of at least 7 digits with at most 3 separator characters between digits.
-const CANDIDATE = /\+?\(?\d(?:[ \u00a0().\-/]{0,3}\d){6,20}/g;
+const CANDIDATE = /\+?\(?\d(?:[ \u00a0().\-/]{0,3}\d){6,}/g;
 const DATE = /(?:^|\D)(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}|\d{1,2}\/\d{1,2}\/\d{2})(?:\D|$)/;
 const DATE_ONLY = /^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})$/;
 const BARE = /^\d+$/;
 const NOT_PHONE = /\b(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}\/\d{1,2}\/\d{2,4}|\d{9,10}\.\d{6})\b/;
 const NOT_PHONE_ALL = new RegExp(NOT_PHONE.source, 'g');
 const SEPARATED = /[-/.]/;
+// One digit group of a run, with a '+' or '(' right before it and a ')' right after it.
+const GROUP = /(\+?\(?)(\d+)\)?/g;
 const GROUPS = /\d+/g;
 const groupLength = (g: string): string => String(g.length);
 const LONG_FIRST_GROUP = /^\d{8,}\D/;
@@ -127,24 +129,68 @@ export class PhoneFinder {
     if (!this.worthParsing(text, base, end, covered)) return;
     const digits = digitsOf(window);
     if (digits.length <= 15) {
-      const first = window.charCodeAt(0);
-      let valid: boolean;
-      if (first === 43 || (digits.charCodeAt(0) === 48 && digits.charCodeAt(1) === 48)) {
-        valid = this.validE164('+' + (first === 43 ? digits : digits.slice(2))); // "+…" or "00…"
-      } else if (first === 48 || first === 40) {
-        // "0…" and "(…" may be national formats of any configured region, default first.
-        valid = this.validInSomeRegion(window, digits);
-      } else {
-        valid = this.validNational(digits, this.defaultRegion);
-      }
-      if (valid && this.accept(text, base, end, false)) {
-        emit(base, end);
+      if (this.validWindow(window, digits)) {
+        if (this.accept(text, base, end, false)) emit(base, end);
         return;
       }
       if (digits.length < 11) return;
     }
-    // Long runs may hold two numbers or a number plus noise: let findNumbers segment them.
-    this.findIn(text, base, window, emit);
+    this.segment(text, base, window, emit);
+  }
+
+  /** Validity of one candidate written as `window` (with `digits` its digits). */
+  private validWindow(window: string, digits: string): boolean {
+    const first = window.charCodeAt(0);
+    if (first === 43 || (digits.charCodeAt(0) === 48 && digits.charCodeAt(1) === 48)) {
+      return this.validE164('+' + (first === 43 ? digits : digits.slice(2))); // "+…" or "00…"
+    }
+    if (first === 48 || first === 40) {
+      // "0…" and "(…" may be national formats of any configured region, default first.
+      return this.validInSomeRegion(window, digits);
+    }
+    return this.validNational(digits, this.defaultRegion);
+  }
+
+  /**
+   * A run too long for one number ("415-555-2671 650-555-1234", or a number glued to other digits):
+   * from each digit group, try the longest span of whole groups that fits in 15 digits, then shorter
+   * ones: at most seven tries per group, so linear in the run's length.
+   */
+  private segment(text: string, base: number, window: string, emit: (start: number, end: number) => void): void {
+    const starts: number[] = [];
+    const ends: number[] = [];
+    const lengths: number[] = [];
+    GROUP.lastIndex = 0;
+    for (let g = GROUP.exec(window); g !== null; g = GROUP.exec(window)) {
+      starts.push(g.index);
+      ends.push(g.index + g[0].length);
+      lengths.push(g[2]!.length);
+    }
+    let i = 0;
+    while (i < starts.length) {
+      let j = i;
+      let count = 0;
+      while (j < starts.length && count + lengths[j]! <= 15) count += lengths[j++]!;
+      let next = i + 1;
+      for (let k = j; k > i; k--) {
+        if (count < 7) break;
+        // Spans of mostly one-digit groups ("1-2-3-4-5-6-7") are not how anyone writes a number.
+        let singles = 0;
+        for (let g = i; g < k; g++) if (lengths[g] === 1) singles++;
+        if (singles <= 2) {
+          const s = base + starts[i]!;
+          const e = base + ends[k - 1]!;
+          const sub = text.slice(s, e);
+          if (this.validWindow(sub, digitsOf(sub)) && this.accept(text, s, e, false)) {
+            emit(s, e);
+            next = k;
+            break;
+          }
+        }
+        count -= lengths[k - 1]!;
+      }
+      i = next;
+    }
   }
 
   private validE164(e164: string): boolean {
@@ -177,24 +223,6 @@ export class PhoneFinder {
       return true;
     }
     return false;
-  }
-
-  private findIn(text: string, base: number, window: string, emit: (start: number, end: number) => void): void {
-    for (const n of findNumbers(window, { defaultCountry: this.defaultRegion, v2: true })) {
-      if (this.accept(text, base + n.startsAt, base + n.endsAt, false)) emit(base + n.startsAt, base + n.endsAt);
-    }
-    const first = window.charCodeAt(0);
-    if (first !== 48 && first !== 40) return;
-    for (const region of this.extraRegions) {
-      let hit = false;
-      for (const n of findNumbers(window, { defaultCountry: region, v2: true })) {
-        if (this.accept(text, base + n.startsAt, base + n.endsAt, true)) {
-          emit(base + n.startsAt, base + n.endsAt);
-          hit = true;
-        }
-      }
-      if (hit) return;
-    }
   }
 
   /** Cheap rejections before the (expensive) parser sees a candidate run. */
