@@ -105,6 +105,7 @@ export class SlackHistorySource implements SourceInstance {
   private wake: (() => void) | undefined;
   private teamId: string | null = null;
   private botUserId: string | null = null;
+  private emailAllowed = true;
   private initialized = false;
 
   constructor(options: SlackHistorySourceOptions) {
@@ -138,13 +139,26 @@ export class SlackHistorySource implements SourceInstance {
   }
 
   /** Calls auth.test once: team and bot user IDs. */
-  async identify(signal?: AbortSignal): Promise<{ teamId: string | null; botUserId: string | null }> {
+  async identify(
+    signal?: AbortSignal,
+  ): Promise<{ teamId: string | null; botUserId: string | null; emailAllowed: boolean }> {
     if (this.teamId === null) {
       const auth = await this.options.api.call('auth.test', {}, signal);
       this.teamId = typeof auth.team_id === 'string' ? auth.team_id : null;
       this.botUserId = typeof auth.user_id === 'string' ? auth.user_id : null;
+      // Slack reports the token's scopes (x-oauth-scopes); without them we trust what each payload says.
+      const scopes = auth.response_metadata?.scopes;
+      this.emailAllowed = Array.isArray(scopes) ? scopes.includes('users:read.email') : true;
     }
-    return { teamId: this.teamId, botUserId: this.botUserId };
+    return { teamId: this.teamId, botUserId: this.botUserId, emailAllowed: this.emailAllowed };
+  }
+
+  /** Drops the email from a user object unless the token may read emails (defence in depth). */
+  userWithinScope(user: SlackObject): SlackObject {
+    const profile = user.profile as SlackObject | undefined;
+    if (this.emailAllowed || !profile || profile.email === undefined) return user;
+    const { email: _email, ...rest } = profile;
+    return { ...user, profile: rest };
   }
 
   async *read(options: SourceReadOptions): AsyncGenerator<SourceItem> {
@@ -208,7 +222,8 @@ export class SlackHistorySource implements SourceInstance {
     const users = await api.paginate('users.list', { limit: 200 }, 'members', signal);
     for (const raw of users) {
       if (typeof raw.id !== 'string') continue;
-      yield { record: normalizeUser(raw, { tenant: this.tenant, teamId: this.teamId, fallbackVersion }) };
+      const user = this.userWithinScope(raw);
+      yield { record: normalizeUser(user, { tenant: this.tenant, teamId: this.teamId, fallbackVersion }) };
     }
     const channels = await api.paginate(
       'users.conversations',

@@ -285,8 +285,11 @@ export class SlackLiveSource implements SourceInstance {
       return [auditRecord({ tenant, action: 'channel_left', subject: event.channel, at, details: { event: type } })];
     }
     if (type === 'user_change' || type === 'team_join') {
-      const user = event.user as SlackObject | undefined;
-      if (!user || typeof user.id !== 'string') return [];
+      const raw = event.user as SlackObject | undefined;
+      if (!raw || typeof raw.id !== 'string') return [];
+      // Events carry the whole profile; keep the email only if the token may read emails.
+      if (history) await history.identify(signal);
+      const user = history ? history.userWithinScope(raw) : raw;
       return [normalizeUser(user, { tenant, fallbackVersion: at })];
     }
     if (typeof type === 'string' && CHANNEL_EVENTS.has(type)) {

@@ -7,6 +7,7 @@
 import type { AuditRecord, ChannelRecord, MessageRecord, SluiceRecord, StateStore, UserRecord } from '@sluice/core';
 import { createMemoryStateStore, slackTsToMicros, validateRecord } from '@sluice/core';
 import {
+  DEFAULT_BOT_SCOPES,
   generateSyntheticWorkspace,
   type SlackSimulator,
   type SlackSimulatorOptions,
@@ -150,6 +151,17 @@ describe('slack source, live events', () => {
     await waitFor(() => (running?.records() ?? []).some((r) => r.kind === 'user' && r.key === joined.id));
     const newUser = running.records().find((r): r is UserRecord => r.kind === 'user' && r.key === joined.id);
     expect(newUser?.email_domain).toBe('example.org');
+  });
+
+  it('keeps emails out of live user records when the token lacks users:read.email', async () => {
+    const s = await start({ botScopes: DEFAULT_BOT_SCOPES.filter((scope) => scope !== 'users:read.email') });
+    const ws = s.workspace;
+    running = startDriving(slackSource(s));
+    await backfilled(running, ws);
+    const joined = ws.addUser({ name: 'private', profile: { email: 'private@example.org' } });
+    await waitFor(() => (running?.records() ?? []).some((r) => r.kind === 'user' && r.key === joined.id));
+    const users = running.records().filter((r): r is UserRecord => r.kind === 'user');
+    expect(users.every((u) => u.email === null && u.email_domain === null)).toBe(true);
   });
 
   it('backfills a channel when the bot is invited and audits when it is removed', async () => {
