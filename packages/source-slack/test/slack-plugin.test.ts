@@ -21,8 +21,8 @@ import {
 } from '@sluice/core';
 import { generateSyntheticWorkspace, startSlackSimulator } from '@sluice/testkit/slack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { historyPartition, SlackSource, slackSource } from '../src/index.js';
-import { duplicates } from './helpers.js';
+import { historyPartition, LIVE_NAMESPACE, SlackSource, slackSource } from '../src/index.js';
+import { duplicates, waitFor } from './helpers.js';
 
 let dir: string;
 
@@ -107,6 +107,54 @@ describe('slack plugin', () => {
       const second = await run();
       expect(second.written.filter((r) => r.kind === 'message')).toEqual([]);
       expect(second.written.some((r) => r.kind === 'user')).toBe(true);
+    } finally {
+      await state.close();
+      await sim.close();
+    }
+  });
+
+  it('follows live events through the core pipeline and stops cleanly with an empty live buffer', async () => {
+    // 20x: Slack's 3 s ack deadline is 150 ms; the official SocketModeClient acks through our buffer.
+    const sim = await startSlackSimulator({
+      workspace: generateSyntheticWorkspace({ seed: 22, users: 4, channels: 2, days: 2, messagesPerChannelPerDay: 3 }),
+      timeScale: 20,
+    });
+    const state = new SqliteStateStore(join(dir, 'follow.db'));
+    const written: SluiceRecord[] = [];
+    try {
+      const source = await slackSource.create(
+        {
+          botToken: sim.botToken,
+          appToken: sim.appToken,
+          apiUrl: sim.apiUrl,
+          rateLimitProfile: 'tier3',
+          live: true,
+          history: { days: 5 },
+        },
+        context(state),
+      );
+      const pipeline = createPipeline({
+        tenant: 'acme',
+        pipelineId: pipelineIdFor('acme', 'follow'),
+        source: { id: 'source', instance: source },
+        transforms: [],
+        sink: { id: 'sink', instance: memorySink(written) },
+        state,
+        logger: silentLogger(),
+        options: { mode: 'follow', batch: { maxRecords: 10, maxMs: 10 } },
+      });
+      const done = pipeline.run();
+      const ws = sim.workspace;
+      const channel = ws.listChannels().find((id) => ws.isBotMember(id)) as string;
+      const user = [...(ws.getChannel(channel)?.members ?? [])].find((u) => u !== ws.bot.userId) as string;
+      await waitFor(() => written.some((r) => r.kind === 'channel' && r.key === channel));
+      const ts = ws.postMessage({ channel, user, text: 'live through the pipeline' });
+      await waitFor(() => written.some((r) => r.kind === 'message' && r.key === `${channel}:${ts}`));
+      await pipeline.stop();
+      const summary = await done;
+      expect(summary.outcome).toBe('stopped');
+      expect(sim.stats().socketMode.acked).toBeGreaterThan(0);
+      expect(await state.listValues(LIVE_NAMESPACE, { prefix: 'acme:buf:' })).toEqual([]);
     } finally {
       await state.close();
       await sim.close();
