@@ -118,6 +118,10 @@ describe('US_SSN', () => {
     ]);
   });
 
+  it('reports the advertising number 078-05-1120 as nothing, not as a phone', () => {
+    expect(types('My SSN is 078-05-1120 lol')).toEqual([]);
+  });
+
   it('rejects invalid areas, groups and serials, and bare nine digits without context', () => {
     expect(types('000-12-3456 666-12-3456 900-12-3456 123-00-4567 123-45-0000 order 234567890')).toEqual([]);
   });
@@ -133,7 +137,7 @@ describe('IP_ADDRESS', () => {
   });
 
   it('treats dotted quads after version words as versions', () => {
-    expect(types('upgraded to 1.2.3.4, build 10.2.0.15, v1.2.3.4, 1.2.3.4.5')).toEqual([]);
+    expect(types('upgraded to 1.2.3.4, build 10.2.0.15, v1.2.3.4, 1.2.3.4.5, see section 4.2.1.3')).toEqual([]);
     expect(types('ssh to 1.2.3.4')).toEqual(['IP_ADDRESS']);
   });
 

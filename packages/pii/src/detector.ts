@@ -95,7 +95,7 @@ const IPV6_RE = /(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}
 // Cheap pre-check: three colon-separated hex groups, or a '::' (tested separately).
 const IPV6_HINT = /[0-9A-Fa-f]:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]/;
 const VERSION_CONTEXT =
-  /\b(?:v|ver|version|versions|release|released|releases|build|builds|tag|tagged|upgrade|upgraded|upgrading|bump|bumped|update|updated|patch|firmware|sdk|package|pkg|semver|changelog|app|client|chrome|firefox|safari|ios|android|macos|windows|node|python|java)\W{1,3}(?:[a-z]+\W{1,3})?$/;
+  /\b(?:v|ver|version|versions|release|released|releases|build|builds|tag|tagged|upgrade|upgraded|upgrading|bump|bumped|update|updated|patch|firmware|sdk|package|pkg|semver|changelog|app|client|chrome|firefox|safari|ios|android|macos|windows|node|python|java|section|sec|chapter|clause|paragraph|step|figure|fig|spec|rfc|oid)\W{1,3}(?:[a-z]+\W{1,3})?$/;
 const IP_CONTEXT =
   /\b(?:ip|ips|ipv4|host|hosts|server|address|addr|ping|ssh|connect|connected|from|subnet|gateway|dns|proxy|vpn|firewall|allowlist|blocklist)\W{1,3}(?:[a-z]+\W{1,3})?$/;
 

@@ -14,6 +14,8 @@ const CANDIDATE = /\+?\(?\d(?:[ \u00a0().\-/]{0,3}\d){6,}/g;
 const DATE = /(?:^|\D)(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4}|\d{1,2}\/\d{1,2}\/\d{2})(?:\D|$)/;
 const DATE_ONLY = /^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})$/;
 const BARE = /^\d+$/;
+// AAA-GG-SSSS is how SSNs are written, not phones (even an invalid SSN such as 078-05-1120).
+const SSN_LAYOUT = /^\d{3}-\d{2}-\d{4}$/;
 const NOT_PHONE = /\b(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}\/\d{1,2}\/\d{2,4}|\d{9,10}\.\d{6})\b/;
 const NOT_PHONE_ALL = new RegExp(NOT_PHONE.source, 'g');
 const SEPARATED = /[-/.]/;
@@ -271,7 +273,7 @@ export class PhoneFinder {
     }
     const value = text.slice(start, end);
     if (value.includes(')') && !value.includes('(')) return false;
-    if (DATE.test(value)) return false;
+    if (DATE.test(value) || SSN_LAYOUT.test(value)) return false;
     const first = value.charCodeAt(0);
     if (national && first !== 48 && first !== 40) return false;
     // A bare digit run is an order number or a count unless the words before say "phone".
