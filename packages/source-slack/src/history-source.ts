@@ -106,12 +106,18 @@ export class SlackHistorySource implements SourceInstance {
   private teamId: string | null = null;
   private botUserId: string | null = null;
   private emailAllowed = true;
+  private passes = 0;
   private initialized = false;
 
   constructor(options: SlackHistorySourceOptions) {
     this.options = options;
     this.tenant = options.tenant;
     this.now = options.now ?? Date.now;
+  }
+
+  /** Catch-up passes finished (all channels read up to now); tests and metrics wait on it. */
+  get completedPasses(): number {
+    return this.passes;
   }
 
   /** The bot's user ID (known after the first `auth.test`). */
@@ -243,6 +249,7 @@ export class SlackHistorySource implements SourceInstance {
       if (signal.aborted) return;
       yield* this.readChannel(id, signal);
     }
+    this.passes++;
   }
 
   /** Finishes an interrupted sweep, then sweeps from the high-water mark to now. */

@@ -81,23 +81,18 @@ function messages(records: readonly SluiceRecord[], key: string): MessageRecord[
   return records.filter((r): r is MessageRecord => r.kind === 'message' && r.key === key);
 }
 
-/** Waits until the backfill delivered at least the channel records of the member channels. */
-async function backfilled(run: RunningDrive, ws: SlackWorkspace): Promise<void> {
-  const members = ws.listChannels().filter((id) => ws.isBotMember(id));
-  await waitFor(() => members.every((id) => run.records().some((r) => r.kind === 'channel' && r.key === id)));
-  // The message sweeps follow the channel records; give them a moment to finish.
-  await waitFor(() => {
-    const n = run.items.length;
-    return new Promise((resolve) => setTimeout(() => resolve(run.items.length === n), 150));
-  });
+/** Waits until the first backfill pass delivered everything it read. */
+async function backfilled(source: SlackSource): Promise<void> {
+  await waitFor(() => source.history.completedPasses >= 1);
 }
 
 describe('slack source, live events', () => {
   it('turns posts, edits, reactions, thread replies and deletes into the right records and versions', async () => {
     const s = await start();
     const ws = s.workspace;
-    running = startDriving(slackSource(s));
-    await backfilled(running, ws);
+    const source = slackSource(s);
+    running = startDriving(source);
+    await backfilled(source);
     const { channel, user } = memberOf(ws);
     const ts = ws.postMessage({ channel, user, text: 'ship it <@U0NOBODY1>' });
     const key = `${channel}:${ts}`;
@@ -140,8 +135,9 @@ describe('slack source, live events', () => {
   it('follows user changes and new users', async () => {
     const s = await start();
     const ws = s.workspace;
-    running = startDriving(slackSource(s));
-    await backfilled(running, ws);
+    const source = slackSource(s);
+    running = startDriving(source);
+    await backfilled(source);
     const { user } = memberOf(ws);
     ws.updateUser(user, { profile: { title: 'Chief Sluice Officer' } });
     const joined = ws.addUser({ name: 'newbie', profile: { email: 'newbie@example.org' } });
@@ -156,8 +152,9 @@ describe('slack source, live events', () => {
   it('keeps emails out of live user records when the token lacks users:read.email', async () => {
     const s = await start({ botScopes: DEFAULT_BOT_SCOPES.filter((scope) => scope !== 'users:read.email') });
     const ws = s.workspace;
-    running = startDriving(slackSource(s));
-    await backfilled(running, ws);
+    const source = slackSource(s);
+    running = startDriving(source);
+    await backfilled(source);
     const joined = ws.addUser({ name: 'private', profile: { email: 'private@example.org' } });
     await waitFor(() => (running?.records() ?? []).some((r) => r.kind === 'user' && r.key === joined.id));
     const users = running.records().filter((r): r is UserRecord => r.kind === 'user');
@@ -167,8 +164,9 @@ describe('slack source, live events', () => {
   it('backfills a channel when the bot is invited and audits when it is removed', async () => {
     const s = await start();
     const ws = s.workspace;
-    running = startDriving(slackSource(s));
-    await backfilled(running, ws);
+    const source = slackSource(s);
+    running = startDriving(source);
+    await backfilled(source);
     const outside = ws.listChannels().find((id) => !ws.isBotMember(id) && (ws.getChannel(id)?.top.length ?? 0) > 0);
     expect(outside).toBeDefined();
     const target = outside as string;
@@ -197,8 +195,9 @@ describe('slack source, live events', () => {
   it('follows channel renames of member channels', async () => {
     const s = await start();
     const ws = s.workspace;
-    running = startDriving(slackSource(s));
-    await backfilled(running, ws);
+    const source = slackSource(s);
+    running = startDriving(source);
+    await backfilled(source);
     const { channel } = memberOf(ws);
     ws.renameChannel(channel, 'renamed-by-test');
     await waitFor(() =>
@@ -214,8 +213,9 @@ describe('slack source, delivery guarantees', () => {
     // An ack deadline shorter than a round trip: the simulator redelivers every envelope.
     const s = await start({ ackDeadlineMs: 1, maxRetries: 2 });
     const ws = s.workspace;
-    running = startDriving(slackSource(s));
-    await backfilled(running, ws);
+    const source = slackSource(s);
+    running = startDriving(source);
+    await backfilled(source);
     const { channel, user } = memberOf(ws);
     const posted = [1, 2, 3, 4, 5].map((n) => ws.postMessage({ channel, user, text: `msg ${n}` }));
     await waitFor(() => posted.every((ts) => messages(running?.records() ?? [], `${channel}:${ts}`).length > 0));
@@ -229,7 +229,7 @@ describe('slack source, delivery guarantees', () => {
     const ws = s.workspace;
     const source = slackSource(s);
     running = startDriving(source);
-    await backfilled(running, ws);
+    await backfilled(source);
     const { channel, user } = memberOf(ws);
     s.dropConnections();
     const posted = [1, 2, 3].map((n) => ws.postMessage({ channel, user, text: `while away ${n}` }));
@@ -248,7 +248,7 @@ describe('slack source, delivery guarantees', () => {
     const ws = s.workspace;
     const source = slackSource(s);
     running = startDriving(source);
-    await backfilled(running, ws);
+    await backfilled(source);
     const { channel, user } = memberOf(ws);
     s.dropConnections();
     const posted = [1, 2].map((n) => ws.postMessage({ channel, user, text: `lost event ${n}` }));
@@ -273,8 +273,9 @@ describe('slack source, delivery guarantees', () => {
       },
     });
     const ws = s.workspace;
-    running = startDriving(slackSource(s, flaky));
-    await backfilled(running, ws);
+    const source = slackSource(s, flaky);
+    running = startDriving(source);
+    await backfilled(source);
     const { channel, user } = memberOf(ws);
     const ts = ws.postMessage({ channel, user, text: 'must survive' });
     await waitFor(() => messages(running?.records() ?? [], `${channel}:${ts}`).length > 0);
