@@ -147,6 +147,8 @@ async function run(args: readonly string[], out: (t: string) => void, err: (t: s
   const file = policyArg(positionals);
   const logger = createLogger();
   let pipeline: Pipeline | undefined;
+  // A signal during startup must still stop the run once the pipeline exists.
+  let stopRequested = false;
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;
@@ -155,6 +157,7 @@ async function run(args: readonly string[], out: (t: string) => void, err: (t: s
       process.exit(1);
     }
     logger.info({ signal }, 'shutting down');
+    stopRequested = true;
     void pipeline?.stop();
   };
   process.on('SIGINT', onSignal);
@@ -165,6 +168,7 @@ async function run(args: readonly string[], out: (t: string) => void, err: (t: s
       mode: values['until-caught-up'] ? 'until-caught-up' : 'follow',
       onStart: (p) => {
         pipeline = p;
+        if (stopRequested) void p.stop();
       },
     });
     for (const w of result.warnings) err(`warning: ${w}`);
