@@ -24,6 +24,7 @@ import { type DuckdbInstanceLease, type DuckdbInstancePool, defaultDuckdbPool } 
 import {
   CATALOG_TYPE_NAMES,
   type ContentColumn,
+  commentSql,
   contentColumns,
   createStagingSql,
   createTableSql,
@@ -312,6 +313,7 @@ export class DuckdbSink implements SinkInstance {
     for (const kind of RECORD_KINDS) {
       await this.conn.run(createTableSql(schema, kind));
       await this.conn.run(createViewSql(schema, kind));
+      for (const sql of commentSql(schema, kind)) await this.conn.run(sql);
     }
     this.ready.add(schema);
   }

@@ -118,6 +118,21 @@ export function createTableSql(schema: string, kind: RecordKind): string {
   return `CREATE TABLE IF NOT EXISTS ${quoteIdent(schema)}.${quoteIdent(TABLE_NAMES[kind])} (\n  ${cols.join(',\n  ')}\n)`;
 }
 
+/**
+ * Column comments carrying each field's sensitivity and description (`pii: Email address.`), so the
+ * data inventory travels with the database and shows up in any SQL client.
+ */
+export function commentSql(schema: string, kind: RecordKind): string[] {
+  const table = `${quoteIdent(schema)}.${quoteIdent(TABLE_NAMES[kind])}`;
+  return [
+    `COMMENT ON TABLE ${table} IS ${quoteLiteral(`Sluice ${kind} records (tombstones included; see v_${TABLE_NAMES[kind]}).`)}`,
+    ...contentColumns(kind).map(
+      (c) =>
+        `COMMENT ON COLUMN ${table}.${quoteIdent(c.name)} IS ${quoteLiteral(`${c.field.sensitivity}: ${c.field.description}`)}`,
+    ),
+  ];
+}
+
 /** The view of live rows (tombstones hidden), without the tombstone flag. */
 export function createViewSql(schema: string, kind: RecordKind): string {
   const table = `${quoteIdent(schema)}.${quoteIdent(TABLE_NAMES[kind])}`;

@@ -84,6 +84,11 @@ describe('DuckdbSink tables', () => {
     expect(typeOf('messages', 'blocks')).toBe('JSON');
     expect(typeOf('channels', 'is_private')).toBe('BOOLEAN');
     expect(typeOf('users', 'email')).toBe('VARCHAR');
+    const [email] = await rows(
+      sink,
+      `SELECT comment FROM duckdb_columns() WHERE schema_name = 'tenant_acme' AND table_name = 'users' AND column_name = 'email'`,
+    );
+    expect(email?.comment).toBe('pii: Email address.');
     const views = await rows(sink, `SELECT view_name FROM duckdb_views() WHERE schema_name = 'tenant_acme'`);
     expect(views.map((v) => v.view_name).sort()).toEqual(['v_audit_events', 'v_channels', 'v_messages', 'v_users']);
   });
@@ -273,6 +278,18 @@ describe('DuckdbSink tenants and retention', () => {
     expect(await rows(sink, 'SELECT ts FROM tenant_acme.messages')).toEqual([{ ts: '1700000000.000100' }]);
     expect(await rows(sink, 'SELECT _key FROM tenant_acme.audit_events')).toEqual([{ _key: 'A2' }]);
     expect(await rows(sink, 'SELECT count(*) AS n FROM tenant_acme.users')).toEqual([{ n: '1' }]);
+  });
+
+  it('purges tombstones written before the cutoff, from every table', async () => {
+    const sink = await openSink();
+    const u = user('acme', 'U1', 1);
+    const c = channel('acme', 'C1', 1);
+    await sink.write([deletion(u, 2), c]);
+    expect(await sink.applyRetention('acme', new Date('2000-01-01T00:00:00Z'))).toMatchObject({ tombstones: 0 });
+    const result = await sink.applyRetention('acme', new Date(Date.now() + 60_000));
+    expect(result).toEqual({ deleted: 1, messages: 0, audit_events: 0, tombstones: 1 });
+    expect(await rows(sink, 'SELECT count(*) AS n FROM tenant_acme.users')).toEqual([{ n: '0' }]);
+    expect(await rows(sink, 'SELECT count(*) AS n FROM tenant_acme.channels')).toEqual([{ n: '1' }]);
   });
 });
 

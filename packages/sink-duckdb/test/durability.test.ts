@@ -2,7 +2,8 @@
  * Crash durability: a child process writes batches through the sink and is killed with SIGKILL; a new
  * process-level open of the same file must see every batch whose `write` resolved (DuckDB replays its
  * WAL), and only whole batches (one transaction each). While the child holds the file, opening it here
- * must fail with a RetryableError (the file lock), not a fatal one. The child runs the built `dist`.
+ * must fail with a RetryableError (the file lock), not a fatal one. The child runs the built `dist`,
+ * so build the package before running this test.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -57,40 +58,41 @@ function follow(proc: ChildProcess) {
   };
 }
 
-it.skipIf(!existsSync(join(here, '..', 'dist', 'index.js')))(
-  'sees every acked batch after the writer is SIGKILLed, and only whole batches',
-  async () => {
-    const path = join(dir, 'crash.duckdb');
-    child = spawn(process.execPath, [writer, path, String(BATCH)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const proc = child;
-    const output = follow(proc);
-    await output.until(3);
+it('sees every acked batch after the writer is SIGKILLed, and only whole batches', async () => {
+  // The child runs the built package, like the rest of the workspace's cross-process tests.
+  expect(existsSync(join(here, '..', 'dist', 'index.js')), 'build first: pnpm exec tsc -b packages/sink-duckdb').toBe(
+    true,
+  );
+  const path = join(dir, 'crash.duckdb');
+  child = spawn(process.execPath, [writer, path, String(BATCH)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = child;
+  const output = follow(proc);
+  await output.until(3);
 
-    // The child holds DuckDB's file lock: a second process gets a retryable error, not a fatal one.
-    const pool = new DuckdbInstancePool();
-    const lockError = await DuckdbSink.open({ path, tenant: 'acme', pool }).catch((e: unknown) => e);
-    expect(lockError).toBeInstanceOf(RetryableError);
-    expect((lockError as RetryableError).code).toBe('sink_write_failed');
+  // The child holds DuckDB's file lock: a second process gets a retryable error, not a fatal one.
+  const pool = new DuckdbInstancePool();
+  const lockError = await DuckdbSink.open({ path, tenant: 'acme', pool }).catch((e: unknown) => e);
+  expect(lockError).toBeInstanceOf(RetryableError);
+  expect((lockError as RetryableError).code).toBe('sink_write_failed');
 
-    await output.until(output.acked() + 3);
-    const exited = new Promise((resolve) => proc.once('exit', resolve));
-    proc.kill('SIGKILL');
-    await exited;
-    const acked = output.acked();
-    expect(proc.signalCode).toBe('SIGKILL');
+  await output.until(output.acked() + 3);
+  const exited = new Promise((resolve) => proc.once('exit', resolve));
+  proc.kill('SIGKILL');
+  await exited;
+  const acked = output.acked();
+  expect(proc.signalCode).toBe('SIGKILL');
 
-    const sink = await DuckdbSink.open({ path, tenant: 'acme', pool });
-    const conn = await sink.instance.connect();
-    const reader = await conn.runAndReadAll(
-      'SELECT count(*) AS n, count(DISTINCT _key) AS keys FROM tenant_acme.v_messages',
-    );
-    const [row] = reader.getRowObjectsJson() as Array<{ n: string; keys: string }>;
-    conn.closeSync();
-    await sink.close();
-    const n = Number(row?.n);
-    expect(Number(row?.keys)).toBe(n);
-    expect(n).toBeGreaterThanOrEqual(acked * BATCH);
-    expect(n % BATCH).toBe(0);
-    expect(pool.openPaths()).toEqual([]);
-  },
-);
+  const sink = await DuckdbSink.open({ path, tenant: 'acme', pool });
+  const conn = await sink.instance.connect();
+  const reader = await conn.runAndReadAll(
+    'SELECT count(*) AS n, count(DISTINCT _key) AS keys FROM tenant_acme.v_messages',
+  );
+  const [row] = reader.getRowObjectsJson() as Array<{ n: string; keys: string }>;
+  conn.closeSync();
+  await sink.close();
+  const n = Number(row?.n);
+  expect(Number(row?.keys)).toBe(n);
+  expect(n).toBeGreaterThanOrEqual(acked * BATCH);
+  expect(n % BATCH).toBe(0);
+  expect(pool.openPaths()).toEqual([]);
+});
