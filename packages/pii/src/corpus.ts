@@ -398,7 +398,7 @@ const PREFIXES = ['', '', '', 'hey, ', 'FYI ', '😀 ', '🎉🎉 ', ':wave: ', 
 
 /** Slots that produce no entity: the hard negatives. */
 function negative(rng: Rng): string {
-  switch (rng.int(0, 18)) {
+  switch (rng.int(0, 26)) {
     case 0:
       return `v${rng.int(0, 9)}.${rng.int(0, 30)}.${rng.int(0, 99)}`;
     case 1:
@@ -435,6 +435,22 @@ function negative(rng: Rng): string {
       return `room ${rng.int(100, 9999)}, ext. ${rng.int(100, 999)}`;
     case 17:
       return `${rng.int(1, 9)}.${rng.int(0, 9)}.${rng.int(0, 9)}-rc.${rng.int(1, 9)}`;
+    case 18:
+      return `section ${rng.int(1, 9)}.${rng.int(1, 9)}.${rng.int(1, 9)}.${rng.int(1, 9)}`;
+    case 19:
+      return `lat/long ${rng.int(-89, 89)}.${rng.digits(4)}, ${rng.int(-179, 179)}.${rng.digits(4)}`;
+    case 20:
+      return `MAC ${Array.from({ length: 6 }, () => rng.alnum(2, '0123456789ABCDEF')).join(':')}`;
+    case 21:
+      return `commit ${rng.alnum(40, '0123456789abcdef')}`;
+    case 22:
+      return `Chrome/${rng.int(90, 130)}.0.${rng.int(1000, 9999)}.${rng.int(10, 200)}`;
+    case 23:
+      return `€${rng.int(1, 999)}.${rng.digits(3)}.${rng.digits(3)},${rng.digits(2)}`;
+    case 24:
+      return `${rng.int(1, 12)}:${String(rng.int(0, 59)).padStart(2, '0')}:${String(rng.int(0, 59)).padStart(2, '0')} UTC`;
+    case 25:
+      return `tracking 1Z${rng.alnum(16, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789')}`;
     default:
       return `invoice ${rng.int(1000000, 9999999999)}`;
   }
@@ -454,10 +470,12 @@ function mention(rng: Rng): string {
 
 type Slot = (b: Builder, rng: Rng) => void;
 
+// One entity in ten is written in *bold* or _italics_; the markers are not part of the gold span.
 const ent =
   (type: EntityType, gen: (rng: Rng) => string): Slot =>
   (b, rng) => {
-    b.entity(type, gen(rng));
+    const marker = rng.chance(0.1) ? rng.pick(['*', '_']) : '';
+    b.add(marker).entity(type, gen(rng)).add(marker);
   };
 
 const SLOTS: Record<string, Slot> = {
@@ -496,6 +514,9 @@ const SLOTS: Record<string, Slot> = {
   },
   EMOJI: (b, rng) => {
     b.add(rng.pick(EMOJI));
+  },
+  CHAT: (b, rng) => {
+    b.add(rng.pick(CHAT));
   },
 };
 
@@ -540,6 +561,35 @@ const TEMPLATES: readonly string[] = [
   'dashboard {LINK} shows {NEG}',
   'geo-ip lookup for {IPV4} and {IPV6}',
   '{EMOJI} backup SSN {SSN}, card {CARD}, IBAN {IBAN}',
+  'x-forwarded-for: {IPV4}, {IPV4}',
+  'call me at {PHONE} ext. 22',
+  '{CHAT}',
+  '{CHAT} {EMOJI}',
+  '{CHAT} {MENTION}',
+];
+
+// Everyday chatter with nothing to find: most real Slack messages look like this.
+const CHAT = [
+  'lgtm, merging',
+  'sounds good, will do after lunch',
+  'can someone review my PR when you get a chance?',
+  'standup in 5',
+  'is the staging env down for anyone else?',
+  'thanks, that fixed it!',
+  'I will be out tomorrow, back on Monday',
+  'may I ask why we changed the retry policy?',
+  'the flaky test is back again',
+  'who owns the billing dashboard these days?',
+  'rebased on main, CI is green now',
+  'nice work everyone on the launch',
+  'ok',
+  '+1',
+  'let me check and get back to you',
+  'does anyone have the link to the runbook?',
+  'coffee? ☕',
+  'je regarde ça demain matin',
+  'danke, schaue ich mir an',
+  '了解です、確認します',
 ];
 
 /** Options for {@link generateCorpus}. */

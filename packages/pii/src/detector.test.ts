@@ -124,6 +124,7 @@ describe('US_SSN', () => {
 
   it('rejects invalid areas, groups and serials, and bare nine digits without context', () => {
     expect(types('000-12-3456 666-12-3456 900-12-3456 123-00-4567 123-45-0000 order 234567890')).toEqual([]);
+    expect(types('SSN on file, see order #234567890')).toEqual([]);
   });
 });
 
@@ -231,6 +232,25 @@ describe('Slack mrkdwn', () => {
   it('reports a Slack webhook link as SECRET', () => {
     const hook = 'https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX';
     expect(found(`<${hook}|hook>`)).toEqual([['SECRET', hook]]);
+  });
+
+  it('sees through _italic_, *bold* and ~strike~ markers', () => {
+    expect(
+      found('_maria@example.com_ *+1 415 555 2671* ~10.0.0.1~ _https://x.com/a_ _call (415) 555-2671 now_'),
+    ).toEqual([
+      ['EMAIL_ADDRESS', 'maria@example.com'],
+      ['PHONE_NUMBER', '+1 415 555 2671'],
+      ['IP_ADDRESS', '10.0.0.1'],
+      ['URL', 'https://x.com/a'],
+      ['PHONE_NUMBER', '(415) 555-2671'],
+    ]);
+    expect(found('_maria_g@example.com_ and _sk_live_abcdefghij1234567890ABCD_')).toEqual([
+      ['EMAIL_ADDRESS', 'maria_g@example.com'],
+      ['SECRET', 'sk_live_abcdefghij1234567890ABCD'],
+    ]);
+    expect(found('snake_case_name and sk_live_abcdefghij1234567890ABCD')).toEqual([
+      ['SECRET', 'sk_live_abcdefghij1234567890ABCD'],
+    ]);
   });
 
   it('leaves Slack ids, timestamps, tickets, dates and plain numbers alone', () => {

@@ -78,7 +78,7 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
   { needles: ['eyJ'], re: /\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g },
 ];
 
-const URL_RE = /\b[a-zA-Z][a-zA-Z0-9+.-]{1,15}:\/\/[^\s<>|"'`]+|\bwww\.[^\s<>|"'`]+/g;
+const URL_RE = /(?<![a-zA-Z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]{1,15}:\/\/[^\s<>|"'`]+|(?<![a-zA-Z0-9.-])www\.[^\s<>|"'`]+/g;
 const URL_TRAILING = /[.,;:!?*_~'"]+$/;
 const URL_CREDENTIALS = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#@\s:]+:[^/?#@\s]+@[^/?#\s]/;
 const SLACK_WEBHOOK = /^https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers)\/[A-Za-z0-9]/;
@@ -87,7 +87,7 @@ const EMAIL_DOMAIN =
 const CARD_RE = /(?<![\w.+-])\d(?:[ -]?\d){11,18}(?![\w-]|[.,]\d)/g;
 const IBAN_START = /\b([A-Z]{2})(\d{2})(?=[ ]?[A-Z0-9])/g;
 const SSN_RE = /(?<![\w.-])(\d{3})([- ])(\d{2})\2(\d{4})(?![\w-]|[.,]\d)/g;
-const SSN_BARE = /(?<![\w.-])(\d{3})(\d{2})(\d{4})(?![\w-]|[.,]\d)/g;
+const SSN_BARE = /(?<![\w.#-])(\d{3})(\d{2})(\d{4})(?![\w-]|[.,]\d)/g;
 const SSN_CONTEXT = /\b(?:ssn|ss#|social security|social sec|taxpayer|itin|tin)\b/i;
 const IPV4_RE = /(?<![\w.])\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?![\w-]|\.\d)/g;
 const IPV6_RE = /(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{0,4})(?![\w:])/g;
@@ -238,7 +238,7 @@ export function createDetector(options: DetectorOptions = {}): Detector {
     if (!SSN_CONTEXT.test(m)) return;
     SSN_BARE.lastIndex = 0;
     for (let x = SSN_BARE.exec(m); x !== null; x = SSN_BARE.exec(m)) {
-      if (ssnValid(x[1]!, x[2]!, x[3]!) && SSN_CONTEXT.test(wordsBefore(m, x.index, 40))) {
+      if (ssnValid(x[1]!, x[2]!, x[3]!) && SSN_CONTEXT.test(wordsBefore(m, x.index, 24))) {
         emit('US_SSN', x.index, x.index + 9, SCORE.US_SSN);
       }
     }

@@ -7,6 +7,15 @@
  */
 
 const SEGMENT = /<([^<>\n]*)>/g;
+// _italic_: an underscore opening at a word start and the nearest one closing at a word end (inner
+// underscores, as in `_sk_live_…_`, stay). '*bold*' and '~strike~' need nothing: those markers are not
+// word characters.
+const ITALIC = /(?<![^\s(*~>|])_(?=[^\s_])([^\n]*?[^\s_])_(?![^\s).,!?:;'"*~<|])/g;
+
+/** Blanks the underscores of `_italic_` spans, which would otherwise glue onto what they wrap. */
+function blankItalics(text: string): string {
+  return text.replace(ITALIC, (_m, inner: string) => ` ${inner} `);
+}
 const MAILTO = 'mailto:';
 const TEL = 'tel:';
 
@@ -15,6 +24,7 @@ const TEL = 'tel:';
  * found in it are offsets in `text`. Text without `<` is returned as is (no allocation).
  */
 export function blankMrkdwn(text: string): string {
+  if (text.indexOf('_') !== -1) text = blankItalics(text);
   if (text.indexOf('<') === -1) return text;
   let out = '';
   let copied = 0;
