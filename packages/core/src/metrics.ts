@@ -11,6 +11,8 @@ export interface ComponentCounters {
   retries: number;
   batches: number;
   batchRecordsMax: number;
+  /** Sink only: ms between a record's event time and its durable write, for the last batch. */
+  lagMs: number | null;
 }
 
 export interface MetricsSnapshot {
@@ -28,7 +30,17 @@ export function createPipelineMetrics(componentIds: readonly string[]): Pipeline
   const component = (id: string) => {
     let c = counters.get(id);
     if (!c) {
-      c = { in: 0, out: 0, dropped: 0, deadLettered: 0, errors: 0, retries: 0, batches: 0, batchRecordsMax: 0 };
+      c = {
+        in: 0,
+        out: 0,
+        dropped: 0,
+        deadLettered: 0,
+        errors: 0,
+        retries: 0,
+        batches: 0,
+        batchRecordsMax: 0,
+        lagMs: null,
+      };
       counters.set(id, c);
     }
     return c;

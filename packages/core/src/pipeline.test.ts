@@ -232,4 +232,15 @@ describe('Pipeline', () => {
     expect(checkpoint).toBe(sink.written.length - 1);
     expect(summary.metrics.totals.inFlight).toBe(0);
   });
+
+  it('gives up after the shutdown deadline when the sink hangs, keeping only acked work', async () => {
+    const state = createMemoryStateStore();
+    const sink = recordingSink((_batch, call) => (call === 1 ? new Promise<void>(() => undefined) : undefined));
+    const pipeline = createPipeline(spec(state, arraySource(100), sink, [], { shutdownDeadlineMs: 100 }));
+    const running = pipeline.run();
+    await new Promise((r) => setTimeout(r, 50));
+    await pipeline.stop();
+    await expect(running).rejects.toMatchObject({ code: 'shutdown_deadline_exceeded' });
+    expect((await state.loadCheckpoints('t1/main')).get('C1')).toBe(9);
+  });
 });

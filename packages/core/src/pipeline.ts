@@ -383,6 +383,7 @@ export class Pipeline {
     metrics.batchRecordsMax = Math.max(metrics.batchRecordsMax, envs.length);
     await this.writeIsolating(envs);
     metrics.out += envs.length;
+    metrics.lagMs = eventLagMs(envs[envs.length - 1]!.record);
     this.ackAll(envs);
     await this.saveCheckpoints();
   }
@@ -508,6 +509,14 @@ export class Pipeline {
       }
     }
   }
+}
+
+/** Age of a record's event when it was written, for messages and audit events; null otherwise. */
+function eventLagMs(record: SluiceRecord): number | null {
+  const at = record.kind === 'message' ? record.posted_at : record.kind === 'audit' ? record.at : undefined;
+  if (!at) return null;
+  const ms = Date.parse(at);
+  return Number.isNaN(ms) ? null : Math.max(0, Date.now() - ms);
 }
 
 /**
