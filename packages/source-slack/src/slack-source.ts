@@ -53,6 +53,13 @@ export const SlackSourceConfigSchema = Type.Object(
       Type.Integer({ minimum: 1, maximum: 999, description: 'Page size for history and replies (clamped).' }),
     ),
     live: Type.Boolean({ description: 'Follow live events over Socket Mode after the backfill.' }),
+    rateLimitTimeScale: Type.Optional(
+      Type.Number({
+        exclusiveMinimum: 0,
+        description:
+          'Only for a simulator running N times faster than real time: shortens the rate-limit minute to 1/N. Leave unset (1) against Slack.',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -184,6 +191,7 @@ export const slackSource = defineSource({
         ? { threadLookbackDays: config.history.threadLookbackDays }
         : {}),
       ...(config.pageSize !== undefined ? { pageSize: config.pageSize } : {}),
+      ...(config.rateLimitTimeScale !== undefined ? { rateLimitWindowMs: 60_000 / config.rateLimitTimeScale } : {}),
     });
   },
 });

@@ -1,8 +1,9 @@
 /**
  * The `slack` plugin through the real core pipeline (`createPipeline`, capped checkpointer, SQLite
- * state store) with an in-memory sink, using the REAL `@slack/web-api` WebClient against the testkit's
- * Slack simulator: config validation, an until-caught-up backfill that ends, and a second run that
- * resumes from the committed checkpoints and reads nothing twice.
+ * state store) with an in-memory sink, using the REAL `@slack/web-api` WebClient and
+ * `@slack/socket-mode` SocketModeClient against the testkit's Slack simulator: config validation, an
+ * until-caught-up backfill at the non-marketplace profile (time-scaled) that ends without a 429 and
+ * a second run that reads nothing twice, and a follow-mode run that stops cleanly.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -72,12 +73,20 @@ describe('slack plugin', () => {
     const sim = await startSlackSimulator({
       workspace: generateSyntheticWorkspace({ seed: 21, users: 5, channels: 3, days: 4, messagesPerChannelPerDay: 6 }),
       timeScale: 600,
+      profile: 'non-marketplace',
     });
     const state = new SqliteStateStore(join(dir, 'state.db'));
     try {
       const run = async () => {
         const source = await slackSource.create(
-          { botToken: sim.botToken, apiUrl: sim.apiUrl, rateLimitProfile: 'tier3', live: false, history: { days: 10 } },
+          {
+            botToken: sim.botToken,
+            apiUrl: sim.apiUrl,
+            rateLimitProfile: 'non-marketplace',
+            rateLimitTimeScale: 600,
+            live: false,
+            history: { days: 10 },
+          },
           context(state),
         );
         expect(source).toBeInstanceOf(SlackSource);
@@ -104,6 +113,7 @@ describe('slack plugin', () => {
       const member = sim.workspace.listChannels().find((id) => sim.workspace.isBotMember(id)) as string;
       expect(checkpoints.get(historyPartition(member))).toMatchObject({ sweep: null });
 
+      expect(sim.stats().methods['conversations.history']?.rateLimited).toBe(0);
       const second = await run();
       expect(second.written.filter((r) => r.kind === 'message')).toEqual([]);
       expect(second.written.some((r) => r.kind === 'user')).toBe(true);
