@@ -103,6 +103,15 @@ function isWordUnit(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 }
 
+function countDigits(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 48 && c <= 57) n++;
+  }
+  return n;
+}
+
 function isLocalPartUnit(c: number): boolean {
   if (isWordUnit(c) || c === 46 || c === 37 || c === 43 || c === 45) return true;
   return c > 127 && /[\p{L}\p{N}]/u.test(String.fromCharCode(c));
@@ -244,8 +253,8 @@ export function createDetector(options: DetectorOptions = {}): Detector {
     }
   }
 
-  function ips(m: string, emit: Emit): void {
-    if (m.indexOf('.') !== -1) {
+  function ips(m: string, emit: Emit, v4: boolean): void {
+    if (v4 && m.indexOf('.') !== -1) {
       IPV4_RE.lastIndex = 0;
       for (let x = IPV4_RE.exec(m); x !== null; x = IPV4_RE.exec(m)) {
         if (!ipv4Valid(x[0])) continue;
@@ -278,11 +287,13 @@ export function createDetector(options: DetectorOptions = {}): Detector {
     if (wantSecret) secrets(m, emit);
     if (wantSecret || wantUrl) urls(m, emit);
     if (enabled.has('EMAIL_ADDRESS') && m.indexOf('@') !== -1) emails(m, emit);
-    if (enabled.has('IBAN_CODE')) ibans(m, emit);
-    if (enabled.has('CREDIT_CARD')) cards(m, emit);
-    if (enabled.has('US_SSN')) ssns(m, emit);
-    if (enabled.has('IP_ADDRESS')) ips(m, emit);
-    if (phones !== undefined) {
+    // Digit-based recognizers only run when the message has enough digits for their shortest match.
+    const digits = countDigits(m);
+    if (digits >= 8 && enabled.has('IBAN_CODE')) ibans(m, emit);
+    if (digits >= 12 && enabled.has('CREDIT_CARD')) cards(m, emit);
+    if (digits >= 9 && enabled.has('US_SSN')) ssns(m, emit);
+    if (enabled.has('IP_ADDRESS')) ips(m, emit, digits >= 4);
+    if (digits >= 7 && phones !== undefined) {
       // Spans that outrank a phone anyway: the phone parser need not look inside them.
       const covered = (s: number, e: number): boolean => {
         for (const f of found) if (f.start <= s && f.end >= e && f.score > SCORE.PHONE_NUMBER) return true;
