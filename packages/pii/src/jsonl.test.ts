@@ -40,6 +40,19 @@ describe('detectJsonLines', () => {
     expect(good).toEqual({ text: 'ok', entities: [] });
   });
 
+  it('ignores a UTF-8 byte order mark on the first line', async () => {
+    const { out } = await run('\ufeff{"text":"a@b.com"}\n');
+    expect(out).toEqual([{ text: 'a@b.com', entities: [{ type: 'EMAIL_ADDRESS', start: 0, end: 7, score: 0.95 }] }]);
+  });
+
+  it('rejects when the output stream fails instead of hanging', async () => {
+    const output = new PassThrough({ highWaterMark: 1 });
+    const input = Readable.from(Array.from({ length: 50 }, () => '{"text":"a@b.com"}\n'));
+    const done = detectJsonLines(input, output);
+    setImmediate(() => output.destroy(new Error('EPIPE')));
+    await expect(done).rejects.toThrow('EPIPE');
+  });
+
   it('waits for a slow writer (back-pressure) and loses no line', async () => {
     const output = new PassThrough({ highWaterMark: 16 });
     const received: string[] = [];

@@ -3,6 +3,7 @@
  * `{"text": …, "entities": […]}` per output line, in order. A malformed line yields `{"error": …}` that
  * never echoes the input (it may hold PII), and processing goes on. Output respects back-pressure.
  */
+import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { createDetector, type Detector, type DetectorOptions } from './detector.js';
 
@@ -11,9 +12,9 @@ export interface DetectJsonLinesOptions extends DetectorOptions {
   readonly detector?: Detector;
 }
 
-function write(output: NodeJS.WritableStream, line: string): Promise<void> | undefined {
+function write(output: NodeJS.WritableStream, line: string): Promise<unknown> | undefined {
   if (output.write(line + '\n')) return undefined;
-  return new Promise((resolve) => output.once('drain', resolve));
+  return once(output, 'drain'); // rejects if the stream errors instead (EPIPE, closed pipe)
 }
 
 function resultLine(line: string, n: number, detector: Detector): string {
@@ -51,7 +52,8 @@ export async function detectJsonLines(
   const detector = given ?? createDetector(detectorOptions);
   const rl = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   let lines = 0;
-  for await (const line of rl) {
+  for await (const raw of rl) {
+    const line = lines === 0 && raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw; // UTF-8 BOM
     if (line.trim() === '') continue;
     lines++;
     const pending = write(output, resultLine(line, lines, detector));
