@@ -219,8 +219,8 @@ export class DuckdbSink implements SinkInstance {
       const { kind, row } = staged;
       const rows = byKind.get(kind) ?? new Map<string, StagedRow>();
       byKind.set(kind, rows);
-      // DuckDB refuses to update one key twice in a statement: keep the newest version of each key
-      // (on a tie a delete wins, otherwise the later record).
+      // One upsert statement must not carry a key twice: DuckDB 1.5 silently keeps an arbitrary one of
+      // them (older versions reject the statement). Keep the newest version; on a tie a delete wins.
       const seen = rows.get(row.key);
       if (!seen || row.version > seen.version || (row.version === seen.version && (row.deleted || !seen.deleted))) {
         rows.set(row.key, row);
