@@ -72,7 +72,7 @@ export interface SlackHistorySourceOptions {
   now?: () => number;
 }
 
-type Work = { kind: 'catch-up' } | { kind: 'channel'; id: string };
+type Work = { kind: 'catch-up'; since: number | null } | { kind: 'channel'; id: string };
 
 interface SweepContext {
   versions: Map<string, string | number>;
@@ -126,8 +126,12 @@ export class SlackHistorySource implements SourceInstance {
   }
 
   /** Reads every channel from its position to now (coalesced with pending catch-ups). */
-  requestCatchUp(): void {
-    if (!this.queue.some((w) => w.kind === 'catch-up')) this.queue.push({ kind: 'catch-up' });
+  requestCatchUp(since?: number): void {
+    const pending = this.queue.find((w): w is Extract<Work, { kind: 'catch-up' }> => w.kind === 'catch-up');
+    const from = since ?? null;
+    if (!pending) this.queue.push({ kind: 'catch-up', since: from });
+    // Coalesced requests cover the earliest gap.
+    else if (pending.since !== null) pending.since = from === null ? null : Math.min(pending.since, from);
     this.wake?.();
   }
 
@@ -191,7 +195,7 @@ export class SlackHistorySource implements SourceInstance {
         continue;
       }
       if (work.kind === 'catch-up') {
-        yield* this.catchUp(signal);
+        yield* this.catchUp(signal, work.since);
       } else if (!this.left.has(work.id)) {
         const info = await this.channelInfo(work.id, signal);
         if (info) {
@@ -222,7 +226,7 @@ export class SlackHistorySource implements SourceInstance {
   }
 
   /** Users, member channels, then each channel from its position. */
-  private async *catchUp(signal: AbortSignal): AsyncGenerator<SourceItem> {
+  private async *catchUp(signal: AbortSignal, since: number | null = null): AsyncGenerator<SourceItem> {
     const { api } = this.options;
     const fallbackVersion = this.nowMicros();
     const users = await api.paginate('users.list', { limit: 200 }, 'members', signal);
@@ -247,13 +251,21 @@ export class SlackHistorySource implements SourceInstance {
     }
     for (const id of ids) {
       if (signal.aborted) return;
-      yield* this.readChannel(id, signal);
+      yield* this.readChannel(id, signal, since);
     }
     this.passes++;
   }
 
-  /** Finishes an interrupted sweep, then sweeps from the high-water mark to now. */
-  private async *readChannel(channel: string, signal: AbortSignal): AsyncGenerator<SourceItem> {
+  /**
+   * Finishes an interrupted sweep, re-reads the lookback if configured, then sweeps from the high-water
+   * mark to now. `since` (µs, Slack's clock) narrows a gap fill to what live events may have missed:
+   * before it, every event was durably buffered by the live source, so skipping it loses nothing.
+   */
+  private async *readChannel(
+    channel: string,
+    signal: AbortSignal,
+    since: number | null = null,
+  ): AsyncGenerator<SourceItem> {
     const windowStart = this.nowMicros() - Math.round((this.options.days ?? 90) * 86_400_000_000);
     const versions = await this.loadMap(MESSAGE_VERSIONS_NAMESPACE, channel, windowStart);
     const threads = await this.loadMap(THREADS_NAMESPACE, channel, windowStart);
@@ -273,14 +285,14 @@ export class SlackHistorySource implements SourceInstance {
     const current = this.cursors.get(channel) ?? { highWater: null, sweep: null };
     const highWater = current.highWater === null ? null : slackTsToMicros(current.highWater);
     const lookback = Math.round((this.options.threadLookbackDays ?? 0) * 86_400_000_000);
-    if (highWater !== null && lookback > 0) {
+    if (highWater !== null && lookback > 0 && since === null) {
       // Re-read recent, already committed messages: edits and new replies of known threads. The
       // items carry the current checkpoint unchanged, so a crash here costs a re-read, nothing more.
       const oldest = Math.max(highWater - lookback, windowStart);
       const ok = yield* this.sweep(channel, { oldest, latest: highWater }, null, { ...ctx, frozen: current });
       if (!ok) return;
     }
-    const oldest = Math.max(highWater ?? windowStart, windowStart);
+    const oldest = Math.max(highWater ?? windowStart, windowStart, since ?? 0);
     yield* this.sweep(channel, { oldest, latest: null }, null, ctx);
   }
 

@@ -48,8 +48,12 @@ export interface SlackLiveSourceOptions {
   logger?: Logger;
   /** How long event IDs are remembered for deduplication (default one hour). */
   dedupeRetentionMs?: number;
-  /** Called on every (re)connection with the count so far (1 for the first). */
-  onConnected?: (count: number) => void;
+  /**
+   * Called on every (re)connection with the count so far (1 for the first) and the time (µs, Slack's
+   * clock) of the newest event buffered before it, null when none was: up to about then, live events
+   * covered every channel, so a gap fill can start there.
+   */
+  onConnected?: (count: number, coveredUntil: number | null) => void;
   /** Re-read a thread parent when a reply arrives, so its thread fields stay current (default true). */
   refreshThreadParents?: boolean;
   /** Socket Mode client tuning (tests shorten the ping timeouts). */
@@ -80,6 +84,7 @@ export class SlackLiveSource implements SourceInstance {
   private enqueueChain: Promise<void> = Promise.resolve();
   private wake: (() => void) | undefined;
   private connections = 0;
+  private newestEvent: number | null = null;
   private sincePrune = 0;
 
   constructor(options: SlackLiveSourceOptions) {
@@ -142,7 +147,7 @@ export class SlackLiveSource implements SourceInstance {
     client.on('connected', () => {
       this.connections++;
       this.options.logger?.info({ connections: this.connections }, 'socket mode connected');
-      this.options.onConnected?.(this.connections);
+      this.options.onConnected?.(this.connections, this.newestEvent);
     });
     client.on('slack_event', (args: { ack: () => Promise<void>; type: string; body: SlackObject }) => {
       void this.onEnvelope(args);
@@ -183,6 +188,7 @@ export class SlackLiveSource implements SourceInstance {
       ]);
       this.seq = seq;
       this.seen.set(eventId, now);
+      this.newestEvent = Math.max(this.newestEvent ?? 0, at);
       this.pending.push({ seq, eventId, event, at });
       this.wake?.();
       if (++this.sincePrune >= 1000) await this.pruneSeen();

@@ -83,6 +83,8 @@ export interface SlackSourceOptions {
   retryAfterScale?: number;
   /** Epoch ms now (tests follow the simulator's virtual clock). */
   now?: () => number;
+  /** A gap fill starts this long (Slack's clock) before the newest event buffered (default 5 minutes). */
+  gapFillMarginMs?: number;
   /** How long `follow` waits for the first Socket Mode connection before backfilling anyway (default 10 s). */
   connectTimeoutMs?: number;
   socket?: { clientPingTimeout?: number; serverPingTimeout?: number };
@@ -134,9 +136,12 @@ export class SlackSource implements SourceInstance {
             ...(options.apiUrl ? { apiUrl: options.apiUrl } : {}),
             ...(options.logger ? { logger: options.logger } : {}),
             ...(options.socket ? { socket: options.socket } : {}),
-            // The first connection precedes the backfill, which covers it; later ones leave gaps.
-            onConnected: (count) => {
-              if (count > 1) this.history.requestCatchUp();
+            // The first connection precedes the backfill, which covers it; later ones leave gaps. Slack
+            // delivers events roughly in order: a margin before the newest buffered one covers stragglers.
+            onConnected: (count, coveredUntil) => {
+              if (count <= 1) return;
+              const margin = (options.gapFillMarginMs ?? 300_000) * 1000;
+              this.history.requestCatchUp(coveredUntil === null ? undefined : coveredUntil - margin);
             },
           })
         : null;

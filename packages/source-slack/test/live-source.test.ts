@@ -15,7 +15,14 @@ import {
   startSlackSimulator,
 } from '@sluice/testkit/slack';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LIVE_NAMESPACE, SlackApi, SlackLiveSource, SlackMethodScheduler, SlackSource } from '../src/index.js';
+import {
+  LIVE_NAMESPACE,
+  SlackApi,
+  SlackLiveSource,
+  SlackMethodScheduler,
+  SlackSource,
+  type SlackSourceOptions,
+} from '../src/index.js';
 import { drive, finalView, type RunningDrive, startDriving, waitFor } from './helpers.js';
 
 const TIME_SCALE = 20;
@@ -53,7 +60,11 @@ async function start(options: SlackSimulatorOptions = {}): Promise<SlackSimulato
   return sim;
 }
 
-function slackSource(s: SlackSimulator, store: StateStore = state as StateStore): SlackSource {
+function slackSource(
+  s: SlackSimulator,
+  store: StateStore = state as StateStore,
+  extra: Partial<SlackSourceOptions> = {},
+): SlackSource {
   const source = new SlackSource({
     tenant: 'acme',
     botToken: s.botToken,
@@ -66,6 +77,7 @@ function slackSource(s: SlackSimulator, store: StateStore = state as StateStore)
     now: () => s.virtualNow(),
     rateLimitWindowMs: 60_000 / TIME_SCALE,
     socket: { clientPingTimeout: 400 },
+    ...extra,
   });
   sources.push(source);
   return source;
@@ -256,6 +268,31 @@ describe('slack source, delivery guarantees', () => {
     await waitFor(() => posted.every((ts) => messages(running?.records() ?? [], `${channel}:${ts}`).length > 0));
     expect(s.stats().socketMode.expired).toBeGreaterThan(0);
     for (const ts of posted) expect(messages(running.records(), `${channel}:${ts}`)).toHaveLength(1);
+  });
+
+  it('narrows the gap fill to what the disconnection may have missed', async () => {
+    const s = await start({ queueRetentionMs: 1 });
+    const ws = s.workspace;
+    // A 1 s margin (Slack's clock; 50 ms real at 20x) before the newest buffered event.
+    const source = slackSource(s, state as StateStore, { gapFillMarginMs: 1000 });
+    running = startDriving(source);
+    await backfilled(source);
+    const { channel, user } = memberOf(ws);
+    const early = [1, 2, 3].map((n) => ws.postMessage({ channel, user, text: `heard live ${n}` }));
+    await waitFor(() => early.every((ts) => messages(running?.records() ?? [], `${channel}:${ts}`).length > 0));
+    await new Promise((r) => setTimeout(r, 200));
+    const marker = ws.postMessage({ channel, user, text: 'newest before the drop' });
+    await waitFor(() => messages(running?.records() ?? [], `${channel}:${marker}`).length > 0);
+    const historyCalls = s.stats().methods['conversations.history']?.calls ?? 0;
+    s.dropConnections();
+    const lost = ws.postMessage({ channel, user, text: 'said while we were away' });
+    await waitFor(() => messages(running?.records() ?? [], `${channel}:${lost}`).length > 0);
+    // The live messages well before the drop are not read again; the lost one is recovered.
+    for (const ts of early) expect(messages(running.records(), `${channel}:${ts}`)).toHaveLength(1);
+    expect(messages(running.records(), `${channel}:${lost}`)).toHaveLength(1);
+    // One history page per member channel at most.
+    const members = ws.listChannels().filter((id) => ws.isBotMember(id)).length;
+    expect((s.stats().methods['conversations.history']?.calls ?? 0) - historyCalls).toBeLessThanOrEqual(members);
   });
 
   it('acks only what is durably buffered: a failed buffer write is redelivered and stored once', async () => {
