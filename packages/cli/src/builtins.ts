@@ -4,9 +4,21 @@
  */
 import { PluginRegistry } from '@sluice/core';
 import { duckdbSink } from '@sluice/sink-duckdb';
+import { jsonlSink } from '@sluice/sink-jsonl';
 import { jsonlSource } from '@sluice/source-jsonl';
+import { slackExportSource, slackSource } from '@sluice/source-slack';
 import { dropText, redactEmailDomain, redactUserProfile, tokenizePii } from '@sluice/transforms';
 
 export function builtinPlugins(): PluginRegistry {
-  return new PluginRegistry([jsonlSource, dropText, redactUserProfile, redactEmailDomain, tokenizePii, duckdbSink]);
+  return new PluginRegistry([
+    slackSource,
+    slackExportSource,
+    jsonlSource,
+    dropText,
+    redactUserProfile,
+    redactEmailDomain,
+    tokenizePii,
+    duckdbSink,
+    jsonlSink,
+  ]);
 }
