@@ -53,31 +53,6 @@ const EXPLODE_PLUGIN = `export default {
 };
 `;
 
-// A minimal JSON Lines sink (one file per kind, fsynced before ack). The built-in \`jsonl\` sink can
-// replace it once @sluice/sink-jsonl ships.
-const JSONL_SINK_PLUGIN = `import { mkdirSync, openSync, writeSync, fsyncSync, closeSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-export default {
-  kind: 'sink', type: 'test-jsonl', version: '1.0.0', summary: 'JSON Lines per kind',
-  configSchema: { type: 'object', properties: { dir: { type: 'string' } }, required: ['dir'], additionalProperties: false },
-  create(config, ctx) {
-    const dir = resolve(ctx.baseDir, config.dir);
-    mkdirSync(dir, { recursive: true });
-    return {
-      async write(batch) {
-        const byKind = new Map();
-        for (const r of batch) byKind.set(r.kind, (byKind.get(r.kind) ?? '') + JSON.stringify(r) + '\\n');
-        for (const [kind, text] of byKind) {
-          const fd = openSync(join(dir, kind + '.jsonl'), 'a');
-          try { writeSync(fd, text); fsyncSync(fd); } finally { closeSync(fd); }
-        }
-        return undefined;
-      },
-    };
-  },
-};
-`;
-
 let root: string;
 const gen = createCanaryGenerator(20261204);
 let people: CanaryPerson[];
@@ -216,7 +191,6 @@ beforeAll(async () => {
       const dir = join(root, name);
       await mkdir(dir);
       await writeFile(join(dir, 'explode.mjs'), EXPLODE_PLUGIN);
-      await writeFile(join(dir, 'jsonl-sink.mjs'), JSONL_SINK_PLUGIN);
       const policy = {
         version: 1,
         tenant: TENANT,
@@ -226,7 +200,7 @@ beforeAll(async () => {
         sink:
           sink === 'duckdb'
             ? { use: 'duckdb', with: { path: 'out/warehouse.duckdb' } }
-            : { use: './jsonl-sink.mjs', with: { dir: 'out/jsonl' } },
+            : { use: 'jsonl', with: { dir: 'out/jsonl' } },
       };
       await writeFile(join(dir, 'policy.json'), JSON.stringify(policy, null, 2));
       jobs.push(
@@ -278,7 +252,7 @@ describe('no canary leaks through the sluice binary', () => {
           if (level.capture.messages === 'metadata') expect(db.nonNullText).toBe(0);
           else expect(db.dump).toMatch(/\[PERSON\.v1\.h\.[a-z2-7]+\].*\[EMAIL-ADDRESS\.v1\.h\./);
         } else {
-          const messages = (files[join('out', 'jsonl', 'message.jsonl')] ?? '').trim().split('\n');
+          const messages = (files[join('out', 'jsonl', TENANT, 'message.jsonl')] ?? '').trim().split('\n');
           expect(messages).toHaveLength(3);
           for (const line of messages) {
             const m = JSON.parse(line) as MessageRecord;

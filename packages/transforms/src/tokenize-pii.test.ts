@@ -7,6 +7,7 @@ import type {
   PluginContext,
   RecordTransform,
   SluiceRecord,
+  StateStore,
   UserRecord,
 } from '@sluice/core';
 import {
@@ -47,13 +48,17 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function contextFor(tenant: string, services: Record<string, unknown> = { keys: keyring }): PluginContext {
+function contextFor(
+  tenant: string,
+  services: Record<string, unknown> = { keys: keyring },
+  state: StateStore = createMemoryStateStore(),
+): PluginContext {
   return {
     tenant,
     componentId: 'capture.messages',
     baseDir: dir,
     logger: silentLogger(),
-    state: createMemoryStateStore(),
+    state,
     services: createServiceRegistry(services),
     signal: new AbortController().signal,
     audit: async () => undefined,
@@ -63,10 +68,11 @@ function contextFor(tenant: string, services: Record<string, unknown> = { keys: 
 async function transformFor(
   config: { mode?: 'one-way' | 'reversible'; entities?: Array<'EMAIL_ADDRESS' | 'PERSON' | 'PHONE_NUMBER'> } = {},
   tenant = 'acme',
-): Promise<(r: SluiceRecord) => SluiceRecord> {
-  const ctx = contextFor(tenant);
+  state?: StateStore,
+): Promise<(r: SluiceRecord) => Promise<SluiceRecord>> {
+  const ctx = contextFor(tenant, { keys: keyring }, state);
   const fn: RecordTransform = await tokenizePii.create(config, ctx);
-  return (r) => fn(r, ctx) as SluiceRecord;
+  return async (r) => (await fn(r, ctx)) as SluiceRecord;
 }
 
 let seq = 0;
@@ -106,10 +112,10 @@ const text = (r: SluiceRecord) => (r as MessageRecord).text ?? '';
 describe('tokenize-pii', () => {
   it('gives the same token to the same value across records and across runs', async () => {
     const first = await transformFor();
-    const a = text(first(message({ text: 'mail ada@example.com' })));
-    const b = text(first(message({ text: 'cc ada@example.com please' })));
+    const a = text(await first(message({ text: 'mail ada@example.com' })));
+    const b = text(await first(message({ text: 'cc ada@example.com please' })));
     const again = await transformFor();
-    const c = text(again(message({ text: 'ada@example.com' })));
+    const c = text(await again(message({ text: 'ada@example.com' })));
     const token = a.slice(5);
     expect(findTokens(token)).toHaveLength(1);
     expect(token).toMatch(/^\[EMAIL-ADDRESS\.v1\.h\./);
@@ -121,8 +127,8 @@ describe('tokenize-pii', () => {
   it('gives different tokens to the same value in different tenants', async () => {
     const acme = await transformFor({}, 'acme');
     const globex = await transformFor({}, 'globex');
-    const a = text(acme(message({ text: 'ada@example.com' })));
-    const b = text(globex(message({ text: 'ada@example.com' }, 'globex')));
+    const a = text(await acme(message({ text: 'ada@example.com' })));
+    const b = text(await globex(message({ text: 'ada@example.com' }, 'globex')));
     expect(findTokens(a)).toHaveLength(1);
     expect(findTokens(b)).toHaveLength(1);
     expect(a).not.toBe(b);
@@ -131,7 +137,7 @@ describe('tokenize-pii', () => {
   it('keeps Slack mrkdwn valid: both halves of a mailto link get the same token, mentions are untouched', async () => {
     const t = await transformFor();
     const out = text(
-      t(message({ text: 'hi <@U024BE7LH> write <mailto:Ada@Example.com|ada@example.com> in <#C1|general>' })),
+      await t(message({ text: 'hi <@U024BE7LH> write <mailto:Ada@Example.com|ada@example.com> in <#C1|general>' })),
     );
     const m = /^hi <@U024BE7LH> write <mailto:(\[[^\]]+\])\|(\[[^\]]+\])> in <#C1\|general>$/.exec(out);
     expect(m).not.toBeNull();
@@ -140,7 +146,7 @@ describe('tokenize-pii', () => {
 
   it('replaces spans at the right UTF-16 offsets around emoji and accents', async () => {
     const t = await transformFor();
-    const out = text(t(message({ text: '🎉👩‍💻 Zoë: +1 415 555 0100 ✅ then ada@example.com 🇫🇷' })));
+    const out = text(await t(message({ text: '🎉👩‍💻 Zoë: +1 415 555 0100 ✅ then ada@example.com 🇫🇷' })));
     expect(out).toMatch(
       /^🎉👩‍💻 Zoë: \[PHONE-NUMBER\.v1\.h\.[a-z2-7]+\] ✅ then \[EMAIL-ADDRESS\.v1\.h\.[a-z2-7]+\] 🇫🇷$/,
     );
@@ -148,8 +154,8 @@ describe('tokenize-pii', () => {
 
   it('is idempotent on text it already tokenized', async () => {
     const t = await transformFor();
-    const once = t(message({ text: 'call +1 415 555 0100 or mail ada@example.com' }));
-    const twice = t(once);
+    const once = await t(message({ text: 'call +1 415 555 0100 or mail ada@example.com' }));
+    const twice = await t(once);
     expect(text(twice)).toBe(text(once));
     const channel: ChannelRecord = {
       kind: 'channel',
@@ -161,15 +167,15 @@ describe('tokenize-pii', () => {
       topic: 'ask ada@example.com',
       purpose: null,
     };
-    const c1 = t(channel) as ChannelRecord;
+    const c1 = (await t(channel)) as ChannelRecord;
     expect(c1.topic).toMatch(/^ask \[EMAIL-ADDRESS/);
-    expect((t(c1) as ChannelRecord).topic).toBe(c1.topic);
+    expect(((await t(c1)) as ChannelRecord).topic).toBe(c1.topic);
     expect(c1.purpose).toBeNull();
   });
 
   it('round-trips reversible tokens through detokenize', async () => {
     const t = await transformFor({ mode: 'reversible' });
-    const out = text(t(message({ text: 'mail ada@example.com now' })));
+    const out = text(await t(message({ text: 'mail ada@example.com now' })));
     const [found] = findTokens(out);
     expect(found?.mode).toBe('r');
     const tokenizer = await createTokenizer(keyring, { tenant: 'acme', mode: 'reversible' });
@@ -178,21 +184,37 @@ describe('tokenize-pii', () => {
 
   it('learns PERSON names from user records, without mutating them', async () => {
     const t = await transformFor();
-    const before = text(t(message({ text: 'Quentin Marlowe said hi' })));
+    const before = text(await t(message({ text: 'Quentin Marlowe said hi' })));
     expect(before).toBe('Quentin Marlowe said hi');
     const u = user('Quentin Marlowe', 'quentinm');
     const frozen = structuredClone(u);
-    const passed = t(u);
+    const passed = await t(u);
     expect(passed).toEqual(frozen);
     expect(passed).not.toBe(u);
-    t(user('Bot Person', 'jirabot', { is_bot: true }));
-    const after = text(t(message({ text: 'Quentin Marlowe said hi to quentinm and Bot Person' })));
+    await t(user('Bot Person', 'jirabot', { is_bot: true }));
+    const after = text(await t(message({ text: 'Quentin Marlowe said hi to quentinm and Bot Person' })));
     expect(after).toMatch(/^\[PERSON\.v1\.h\.[a-z2-7]+\] said hi to \[PERSON\.v1\.h\.[a-z2-7]+\] and Bot Person$/);
+  });
+
+  it('remembers learned names across runs, sealed in the state store', async () => {
+    const state = createMemoryStateStore();
+    const first = await transformFor({}, 'acme', state);
+    await first(user('Odalys Fenwick', 'odalysf'));
+    const stored = JSON.stringify(await state.listValues('tokenize-pii.directory'));
+    expect(stored).toContain('acme:U7');
+    expect(stored).toMatch(/\[PERSON\.v1\.r\./);
+    expect(stored).not.toMatch(/Odalys|Fenwick|odalysf/);
+    // A later run reads no user records, yet still knows the name.
+    const later = await transformFor({}, 'acme', state);
+    expect(text(await later(message({ text: 'ask Odalys Fenwick' })))).toMatch(/^ask \[PERSON\.v1\.h\./);
+    // Another tenant's run does not see acme's directory.
+    const other = await transformFor({}, 'globex', state);
+    expect(text(await other(message({ text: 'ask Odalys Fenwick' }, 'globex')))).toBe('ask Odalys Fenwick');
   });
 
   it('tokenizes every text-bearing part of blocks, attachments, files and embedded profiles', async () => {
     const t = await transformFor();
-    t(user('Quentin Marlowe', 'quentinm'));
+    await t(user('Quentin Marlowe', 'quentinm'));
     const input = message({
       text: 'see ada@example.com',
       blocks: [
@@ -247,7 +269,7 @@ describe('tokenize-pii', () => {
       },
     });
     const before = JSON.stringify(input);
-    const out = t(input) as MessageRecord;
+    const out = (await t(input)) as MessageRecord;
     expect(JSON.stringify(input)).toBe(before);
     const json = JSON.stringify(out);
     for (const value of ['ada@', 'bob@', 'carol@', 'dave@', 'Quentin', 'quentinm', '555 0100', 'DE89']) {
@@ -273,8 +295,8 @@ describe('tokenize-pii', () => {
     const t = await transformFor();
     const gen = createCanaryGenerator(11);
     const people = [gen.person(), gen.person()];
-    for (const p of people) t(user(p.realName, p.displayName));
-    const out = t(message({ ...canaryMessageContent(gen, people[0] as (typeof people)[0], people) }));
+    for (const p of people) await t(user(p.realName, p.displayName));
+    const out = await t(message({ ...canaryMessageContent(gen, people[0] as (typeof people)[0], people) }));
     const channel: ChannelRecord = {
       kind: 'channel',
       tenant: 'acme',
@@ -285,7 +307,7 @@ describe('tokenize-pii', () => {
       topic: gen.sentence(people),
       purpose: gen.sentence(people),
     };
-    const tokenizedChannel = t(channel);
+    const tokenizedChannel = await t(channel);
     assertNoCanaries({ message: JSON.stringify(out), channel: JSON.stringify(tokenizedChannel) }, gen.values());
     expect(() => assertNoCanaries({ input: JSON.stringify(channel) }, gen.values())).toThrow(/leaked/);
   });
@@ -314,7 +336,7 @@ describe('tokenize-pii', () => {
     });
     let caught: unknown;
     try {
-      t(hostile);
+      await t(hostile);
     } catch (error) {
       caught = error;
     }

@@ -21,6 +21,7 @@ import {
 } from '@sluice/core';
 import { createTokenizer, findTokens, type TenantKeyring, type Tokenizer } from '@sluice/keys';
 import { createDetector, type DetectedEntity, type Detector, ENTITY_TYPES, type EntityType } from '@sluice/pii';
+import { SealedDirectory } from './sealed-directory.js';
 
 /** Entity types tokenized when the config names none: every type but URL (links are rarely personal). */
 export const DEFAULT_TOKENIZE_ENTITIES: readonly EntityType[] = ENTITY_TYPES.filter((t) => t !== 'URL');
@@ -113,6 +114,7 @@ export class PiiTokenizer {
   readonly #entities: readonly EntityType[];
   readonly #tokenizePerson: boolean;
   readonly #names = new Set<string>();
+  readonly #learned: Array<[owner: string, names: string[]]> = [];
   #detector: Detector | undefined;
   /** Directory names changed since the detector was built: rebuilt once, at the next detection. */
   #dirty = true;
@@ -128,14 +130,27 @@ export class PiiTokenizer {
     return this.#names.size;
   }
 
-  /** Adds names to the PERSON directory. The detector is rebuilt lazily, so a run of user records costs one rebuild. */
-  learnNames(names: Iterable<string | null | undefined>): void {
+  /**
+   * Adds names to the PERSON directory and returns those that were new. The detector is rebuilt lazily,
+   * at the next detection, so a run of user records costs one rebuild. With an `owner` (a user ID), the
+   * new names are also queued for `takeLearned`, so the caller can persist them.
+   */
+  learnNames(names: Iterable<string | null | undefined>, owner?: string | null): string[] {
+    const added: string[] = [];
     for (const raw of names) {
       const name = typeof raw === 'string' ? raw.trim() : '';
       if (name.length === 0 || this.#names.has(name) || findTokens(name).length > 0) continue;
       this.#names.add(name);
-      if (this.#tokenizePerson) this.#dirty = true;
+      added.push(name);
     }
+    if (added.length > 0 && this.#tokenizePerson) this.#dirty = true;
+    if (added.length > 0 && typeof owner === 'string' && owner !== '') this.#learned.push([owner, added]);
+    return added;
+  }
+
+  /** Names learned from records since the last call, by owner; clears the queue. */
+  takeLearned(): Array<[owner: string, names: string[]]> {
+    return this.#learned.splice(0);
   }
 
   /** The record with every text-bearing field tokenized; a new object, the input is not touched. */
@@ -202,7 +217,7 @@ export class PiiTokenizer {
 
   #learnUser(user: UserRecord): void {
     if (user.is_bot === true) return; // "Jira" or "GitHub" are not people; tokenizing them would only hurt.
-    this.learnNames([user.real_name, user.display_name]);
+    this.learnNames([user.real_name, user.display_name], user.user_id);
   }
 
   #channel(channel: ChannelRecord): ChannelRecord {
@@ -217,7 +232,10 @@ export class PiiTokenizer {
     if (isObject(out.user_profile)) {
       // Learn the author's names first, so the message that carries the profile is covered too.
       const p = out.user_profile;
-      this.learnNames([p.real_name, p.display_name].map((v) => (typeof v === 'string' ? v : undefined)));
+      this.learnNames(
+        [p.real_name, p.display_name].map((v) => (typeof v === 'string' ? v : undefined)),
+        message.user_id,
+      );
       out.user_profile = this.#profile(p);
     } else if (out.user_profile != null) {
       out.user_profile = this.json(out.user_profile);
@@ -285,22 +303,45 @@ export const tokenizePii = defineTransform({
     ];
   },
   async create(config, ctx) {
-    const tokenizer = await createTokenizer(keyringOf(ctx), {
+    const keyring = keyringOf(ctx);
+    const tokenizer = await createTokenizer(keyring, {
       tenant: ctx.tenant,
       mode: config.mode === 'reversible' ? 'reversible' : 'hmac',
     });
-    const pii = new PiiTokenizer(tokenizer, config.entities ?? DEFAULT_TOKENIZE_ENTITIES);
-    return function tokenizePiiRecord(record: SluiceRecord): SluiceRecord {
+    const entities = config.entities ?? DEFAULT_TOKENIZE_ENTITIES;
+    const pii = new PiiTokenizer(tokenizer, entities);
+    // The directory learned in earlier runs, sealed with the tenant key (see sealed-directory.ts).
+    const directory = entities.includes('PERSON')
+      ? new SealedDirectory(
+          ctx.state,
+          ctx.tenant,
+          tokenizer.mode === 'reversible'
+            ? tokenizer
+            : await createTokenizer(keyring, { tenant: ctx.tenant, mode: 'reversible' }),
+          ctx.logger,
+        )
+      : undefined;
+    if (directory) pii.learnNames(await directory.load());
+
+    const failed = (record: SluiceRecord, error: unknown): never => {
+      if (isSluiceError(error) && error.failure !== 'permanent') throw error;
+      // The cause stays attached for debugging; the message names no content.
+      throw new PermanentError('transform_failed', `tokenize-pii could not tokenize ${record.kind} ${record.key}`, {
+        cause: error,
+        component: ctx.componentId,
+      });
+    };
+    return function tokenizePiiRecord(record: SluiceRecord): SluiceRecord | Promise<SluiceRecord> {
+      let out: SluiceRecord;
       try {
-        return pii.record(record);
+        out = pii.record(record);
       } catch (error) {
-        if (isSluiceError(error) && error.failure !== 'permanent') throw error;
-        // The cause stays attached for debugging; the message names no content.
-        throw new PermanentError('transform_failed', `tokenize-pii could not tokenize ${record.kind} ${record.key}`, {
-          cause: error,
-          component: ctx.componentId,
-        });
+        return failed(record, error);
       }
+      const learned = pii.takeLearned();
+      // New names are stored before the record is acked, so a crash cannot forget them.
+      if (directory && learned.length > 0) return directory.save(learned).then(() => out);
+      return out;
     };
   },
 });
