@@ -78,6 +78,9 @@ const SECRET_PATTERNS: readonly SecretPattern[] = [
   { needles: ['eyJ'], re: /\beyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g },
 ];
 
+// Every needle of SECRET_PATTERNS, as one pre-check.
+const SECRET_HINT = /xox|xapp-|AKIA|ASIA|AIza|gh[pousr]_|github_pat_|_live_|-----BEGIN|eyJ/;
+
 const URL_RE = /(?<![a-zA-Z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]{1,15}:\/\/[^\s<>|"'`]+|(?<![a-zA-Z0-9.-])www\.[^\s<>|"'`]+/g;
 const URL_TRAILING = /[.,;:!?*_~'"]+$/;
 const URL_CREDENTIALS = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#@\s:]+:[^/?#@\s]+@[^/?#\s]/;
@@ -161,8 +164,16 @@ export function createDetector(options: DetectorOptions = {}): Detector {
   const wantUrl = enabled.has('URL');
 
   function secrets(m: string, emit: Emit): void {
+    if (!SECRET_HINT.test(m)) return; // one scan instead of a dozen indexOf calls
     for (const p of SECRET_PATTERNS) {
-      if (!p.needles.some((n) => m.indexOf(n) !== -1)) continue;
+      let present = false;
+      for (const n of p.needles) {
+        if (m.indexOf(n) !== -1) {
+          present = true;
+          break;
+        }
+      }
+      if (!present) continue;
       p.re.lastIndex = 0;
       for (let x = p.re.exec(m); x !== null; x = p.re.exec(m))
         emit('SECRET', x.index, x.index + x[0].length, SCORE.SECRET);

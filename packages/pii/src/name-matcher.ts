@@ -56,6 +56,7 @@ export class NameMatcher {
   private out: Int32Array = new Int32Array(1); // pattern length ending at node, 0 if none
   private outEdges: Uint8Array = new Uint8Array(1); // CJK edges of that pattern (Edge bits)
   private dict: Int32Array = new Int32Array(1); // nearest proper suffix node with an output, or -1
+  private firstOut: Int32Array = new Int32Array(1); // the node itself if it has an output, else dict
   // Most trie nodes have exactly one child: test it with one comparison, use the Map only when branching.
   private onlyChar: Int32Array = new Int32Array(1); // the single child's unit; LEAF or BRANCH otherwise
   private onlyChild: Int32Array = new Int32Array(1);
@@ -149,6 +150,8 @@ export class NameMatcher {
         queue.push(child);
       }
     }
+    this.firstOut = new Int32Array(n);
+    for (let node = 0; node < n; node++) this.firstOut[node] = this.out[node]! > 0 ? node : this.dict[node]!;
   }
 
   /**
@@ -160,7 +163,7 @@ export class NameMatcher {
     const len = text.length;
     if (this.folded.length < len + 1) this.folded = new Int32Array(len + 64);
     const pos = this.folded;
-    const { rootDense, trans, fail, out, dict, outEdges, onlyChar, onlyChild, asciiRow, asciiNext } = this;
+    const { rootDense, trans, fail, out, dict, firstOut, outEdges, onlyChar, onlyChild, asciiRow, asciiNext } = this;
     let f = 0; // folded length so far
     let node = 0;
     let lastSpace = true;
@@ -201,7 +204,7 @@ export class NameMatcher {
         }
         node = fail[node]!;
       }
-      let o = out[node]! > 0 ? node : dict[node]!;
+      let o = firstOut[node]!;
       while (o !== -1) {
         const s = pos[f - out[o]!]!;
         const e = i + 1 + this.trailingMarks(text, i + 1);
