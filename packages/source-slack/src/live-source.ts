@@ -85,6 +85,7 @@ export class SlackLiveSource implements SourceInstance {
   private wake: (() => void) | undefined;
   private connections = 0;
   private newestEvent: number | null = null;
+  private starting: Promise<void> | undefined;
   private sincePrune = 0;
 
   constructor(options: SlackLiveSourceOptions) {
@@ -128,10 +129,17 @@ export class SlackLiveSource implements SourceInstance {
     return this.loaded;
   }
 
-  /** Connects to Socket Mode (idempotent). Resolves once the first connection is open. */
-  async start(): Promise<void> {
+  /**
+   * Connects to Socket Mode. Idempotent: every caller gets the same promise, so a start that fails
+   * (a revoked app token) fails `read()` too instead of leaving the pipeline silently without events.
+   */
+  start(): Promise<void> {
+    this.starting ??= this.connect();
+    return this.starting;
+  }
+
+  private async connect(): Promise<void> {
     await this.load();
-    if (this.client) return;
     const client = new SocketModeClient({
       appToken: this.options.appToken,
       logger: slackLogger(this.options.logger, 'socket-mode'),
@@ -407,6 +415,7 @@ export class SlackLiveSource implements SourceInstance {
   async close(): Promise<void> {
     const client = this.client;
     this.client = undefined;
+    this.starting = undefined;
     this.wake?.();
     if (client) await client.disconnect().catch(() => undefined);
   }

@@ -270,6 +270,25 @@ describe('slack source, delivery guarantees', () => {
     for (const ts of posted) expect(messages(running.records(), `${channel}:${ts}`)).toHaveLength(1);
   });
 
+  it('fails the read when Socket Mode cannot start (a revoked app token)', async () => {
+    const s = await start();
+    const source = new SlackSource({
+      tenant: 'acme',
+      botToken: s.botToken,
+      appToken: 'xapp-1-A0REVOKED-0000000000000-notvalid',
+      apiUrl: s.apiUrl,
+      rateLimitProfile: 'tier3',
+      live: true,
+      state: state as StateStore,
+      socket: { clientPingTimeout: 400 },
+    });
+    sources.push(source);
+    const error = await drive(source, { mode: 'follow', timeoutMs: 10_000 }).catch((e: unknown) => e);
+    // Socket Mode's apps.connections.open answered invalid_auth; the backfill never started.
+    expect((error as { code?: unknown }).code).toBe('slack_webapi_platform_error');
+    expect(source.history.completedPasses).toBe(0);
+  });
+
   it('narrows the gap fill to what the disconnection may have missed', async () => {
     const s = await start({ queueRetentionMs: 1 });
     const ws = s.workspace;
