@@ -144,6 +144,58 @@ describe('slack source, live events', () => {
     expect(view.get(`message:${key}`)).toMatchObject({ text: 'ship it tomorrow', reactions: [] });
   });
 
+  it('handles broadcast replies, file shares, bot messages and archives', async () => {
+    const s = await start();
+    const ws = s.workspace;
+    const source = slackSource(s);
+    running = startDriving(source);
+    await backfilled(source);
+    const { channel, user } = memberOf(ws);
+    const parent = ws.postMessage({ channel, user, text: 'parent' });
+    const broadcast = ws.postReply({ channel, user, text: 'also to channel', threadTs: parent, broadcast: true });
+    const file = ws.postMessage({
+      channel,
+      user,
+      text: '',
+      files: [
+        {
+          id: 'F0LIVE',
+          name: 'plan.txt',
+          title: 'Plan',
+          mimetype: 'text/plain',
+          size: 12,
+          preview: 'step one',
+          url_private: 'https://files.example/F0LIVE',
+        },
+      ],
+    });
+    const bot = ws.postMessage({
+      channel,
+      user,
+      text: 'build green',
+      extra: { subtype: 'bot_message', bot_id: 'B0CI', user: undefined },
+    });
+    ws.archiveChannel(channel, user);
+    const has = (key: string) => messages(running?.records() ?? [], key).length > 0;
+    await waitFor(() => has(`${channel}:${broadcast}`) && has(`${channel}:${file}`) && has(`${channel}:${bot}`));
+    await waitFor(() =>
+      (running?.records() ?? []).some((r) => r.kind === 'channel' && r.key === channel && r.is_archived === true),
+    );
+    const records = running.records();
+    expect(messages(records, `${channel}:${broadcast}`)[0]).toMatchObject({
+      subtype: 'thread_broadcast',
+      thread_ts: parent,
+    });
+    expect(messages(records, `${channel}:${file}`)[0]).toMatchObject({
+      subtype: 'file_share',
+      files: [{ id: 'F0LIVE', name: 'plan.txt', title: 'Plan', mimetype: 'text/plain', size: 12, preview: 'step one' }],
+    });
+    expect(messages(records, `${channel}:${bot}`)[0]).toMatchObject({ subtype: 'bot_message', bot_id: 'B0CI' });
+    // The broadcast is a reply too: its parent is re-read with the new thread fields.
+    expect(messages(records, `${channel}:${parent}`).at(-1)).toMatchObject({ reply_count: 1, latest_reply: broadcast });
+    for (const r of records) expect(validateRecord(r)).toBeNull();
+  });
+
   it('follows user changes and new users', async () => {
     const s = await start();
     const ws = s.workspace;
