@@ -69,6 +69,15 @@ const CHANNEL_EVENTS = new Set([
   'group_unarchive',
 ]);
 
+const CHANNEL_CHANGE_SUBTYPES = new Set([
+  'channel_topic',
+  'channel_purpose',
+  'channel_name',
+  'group_topic',
+  'group_purpose',
+  'group_name',
+]);
+
 function pad(seq: number): string {
   return String(seq).padStart(16, '0');
 }
@@ -269,7 +278,12 @@ export class SlackLiveSource implements SourceInstance {
     if (type === 'message') {
       const records = await this.messageRecords(event, at);
       const parent = await this.refreshedParent(event, signal);
-      return parent ? [...records, parent] : records;
+      if (parent) records.push(parent);
+      // Topic, purpose and name changes arrive as messages: the channel record changes with them.
+      if (CHANNEL_CHANGE_SUBTYPES.has(String(event.subtype)) && typeof event.channel === 'string') {
+        records.push(...(await this.channelRecords(event.channel, at, signal)));
+      }
+      return records;
     }
     if (type === 'reaction_added' || type === 'reaction_removed') {
       const item = event.item as SlackObject | undefined;
@@ -310,18 +324,23 @@ export class SlackLiveSource implements SourceInstance {
       const channel =
         typeof event.channel === 'string' ? event.channel : (event.channel as SlackObject | undefined)?.id;
       if (typeof channel !== 'string') return [];
-      let info: SlackObject | undefined;
-      try {
-        info = (await this.options.api.call('conversations.info', { channel }, signal)).channel as SlackObject;
-      } catch (error) {
-        if (isChannelGone(error)) return [];
-        throw error;
-      }
-      // Slack sends rename/archive of public channels the bot is not in: out of scope.
-      if (info?.is_member !== true) return [];
-      return [normalizeChannel(info as SlackObject, { tenant, version: at })];
+      return this.channelRecords(channel, at, signal);
     }
     return [];
+  }
+
+  /** The channel re-read after a change, if the bot is a member. */
+  private async channelRecords(channel: string, at: number, signal?: AbortSignal): Promise<SluiceRecord[]> {
+    let info: SlackObject | undefined;
+    try {
+      info = (await this.options.api.call('conversations.info', { channel }, signal)).channel as SlackObject;
+    } catch (error) {
+      if (isChannelGone(error)) return [];
+      throw error;
+    }
+    // Slack sends rename/archive of public channels the bot is not in: out of scope.
+    if (info?.is_member !== true) return [];
+    return [normalizeChannel(info as SlackObject, { tenant: this.tenant, version: at })];
   }
 
   private async messageRecords(event: SlackObject, at: number): Promise<SluiceRecord[]> {

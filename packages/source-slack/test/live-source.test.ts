@@ -9,6 +9,7 @@ import { createMemoryStateStore, slackTsToMicros, validateRecord } from '@sluice
 import {
   DEFAULT_BOT_SCOPES,
   generateSyntheticWorkspace,
+  type SlackChannelInfo,
   type SlackSimulator,
   type SlackSimulatorOptions,
   type SlackWorkspace,
@@ -144,7 +145,7 @@ describe('slack source, live events', () => {
     expect(view.get(`message:${key}`)).toMatchObject({ text: 'ship it tomorrow', reactions: [] });
   });
 
-  it('handles broadcast replies, file shares, bot messages and archives', async () => {
+  it('handles broadcast replies, file shares, bot messages, topic changes and archives', async () => {
     const s = await start();
     const ws = s.workspace;
     const source = slackSource(s);
@@ -175,6 +176,13 @@ describe('slack source, live events', () => {
       text: 'build green',
       extra: { subtype: 'bot_message', bot_id: 'B0CI', user: undefined },
     });
+    // The simulator has no topic API: change the stored topic and post Slack's channel_topic message.
+    const info = ws.getChannel(channel)?.info as SlackChannelInfo;
+    info.topic = { value: 'Q3 launch', creator: user, last_set: Math.floor(s.virtualNow() / 1000) };
+    ws.postMessage({ channel, user, text: 'set the channel topic: Q3 launch', extra: { subtype: 'channel_topic' } });
+    await waitFor(() =>
+      (running?.records() ?? []).some((r) => r.kind === 'channel' && r.key === channel && r.topic === 'Q3 launch'),
+    );
     ws.archiveChannel(channel, user);
     const has = (key: string) => messages(running?.records() ?? [], key).length > 0;
     await waitFor(() => has(`${channel}:${broadcast}`) && has(`${channel}:${file}`) && has(`${channel}:${bot}`));
