@@ -95,8 +95,8 @@ const SSN_CONTEXT = /\b(?:ssn|ss#|social security|social sec|taxpayer|itin|tin)\
 const IPV4_RE = /(?<![\w.])\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?![\w-]|\.\d)/g;
 const IPV6_RE = /(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{0,4})(?![\w:])/g;
 // Context is read from the last two words before a dotted quad only: further back it is another clause.
-// Cheap pre-check: three colon-separated hex groups, or a '::' (tested separately).
-const IPV6_HINT = /[0-9A-Fa-f]:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]/;
+// Cheap pre-check: three colon-separated hex groups, or '::' next to a hex digit.
+const IPV6_HINT = /[0-9A-Fa-f]:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]|[0-9A-Fa-f]::|::[0-9A-Fa-f]/;
 const VERSION_CONTEXT =
   /\b(?:v|ver|version|versions|release|released|releases|build|builds|tag|tagged|upgrade|upgraded|upgrading|bump|bumped|update|updated|patch|firmware|sdk|package|pkg|semver|changelog|app|client|chrome|firefox|safari|ios|android|macos|windows|node|python|java|section|sec|chapter|clause|paragraph|step|figure|fig|spec|rfc|oid)\W{1,3}(?:[a-z]+\W{1,3})?$/;
 const IP_CONTEXT =
@@ -255,7 +255,6 @@ export function createDetector(options: DetectorOptions = {}): Detector {
       const score = x[2] === '-' || context ? SCORE.US_SSN : SCORE.US_SSN_SPACED;
       emit('US_SSN', x.index, x.index + x[0].length, score);
     }
-    if (!SSN_CONTEXT.test(m)) return;
     SSN_BARE.lastIndex = 0;
     for (let x = SSN_BARE.exec(m); x !== null; x = SSN_BARE.exec(m)) {
       if (ssnValid(x[1]!, x[2]!, x[3]!) && SSN_CONTEXT.test(wordsBefore(m, x.index, 24))) {
@@ -275,7 +274,7 @@ export function createDetector(options: DetectorOptions = {}): Detector {
         emit('IP_ADDRESS', x.index, x.index + x[0].length, SCORE.IP_ADDRESS);
       }
     }
-    if (m.indexOf('::') !== -1 || IPV6_HINT.test(m)) {
+    if (IPV6_HINT.test(m)) {
       IPV6_RE.lastIndex = 0;
       for (let x = IPV6_RE.exec(m); x !== null; x = IPV6_RE.exec(m)) {
         const v = x[0];

@@ -79,11 +79,28 @@ export function codePointAtIndex(text: string, i: number): number {
   return i >= text.length ? -1 : text.codePointAt(i)!;
 }
 
+// Word-ness of BMP units, filled lazily: 0 unknown, 1 word, 2 not a word.
+const wordTable = new Uint8Array(65536);
+const astralWords = new Map<number, boolean>();
+
 /** True when the code point is part of a word (letter, digit, mark, underscore). */
 export function isWordCodePoint(cp: number): boolean {
   if (cp < 0) return false;
   if (cp < 128) {
     return (cp >= 48 && cp <= 57) || (cp >= 65 && cp <= 90) || (cp >= 97 && cp <= 122) || cp === 95;
   }
-  return WORD.test(String.fromCodePoint(cp));
+  if (cp < 65536) {
+    let w = wordTable[cp]!;
+    if (w === 0) {
+      w = WORD.test(String.fromCharCode(cp)) ? 1 : 2;
+      wordTable[cp] = w;
+    }
+    return w === 1;
+  }
+  let w = astralWords.get(cp);
+  if (w === undefined) {
+    w = WORD.test(String.fromCodePoint(cp));
+    if (astralWords.size < 4096) astralWords.set(cp, w);
+  }
+  return w;
 }

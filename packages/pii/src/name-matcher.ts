@@ -1,8 +1,10 @@
 /**
- * Directory-based PERSON matching: one Aho–Corasick automaton over the folded names of every workspace
- * member, so a message is scanned once whatever the size of the directory (thousands of names), instead
- * of one regex per name. Matches are case- and accent-insensitive, must sit on word boundaries (except
- * next to CJK text, which has no spaces), and the leftmost-longest match wins.
+ * Directory-based PERSON matching: one trie over the folded names of every workspace member, walked from
+ * each word start, so a message is scanned once whatever the size of the directory (thousands of names),
+ * instead of one regex per name. Names start at word boundaries, so there is no need for Aho–Corasick
+ * failure links: inside a word the scan only skips ahead. Matches are case- and accent-insensitive, must
+ * end on a word boundary too (except next to CJK text, which has no spaces: there every character may
+ * start a name), and the leftmost-longest match wins.
  */
 import { codePointAtIndex, codePointBefore, foldString, foldUnit, isCjk, isWordCodePoint, SKIP } from './fold.js';
 
@@ -42,21 +44,24 @@ enum Edge {
   End = 2,
 }
 
+// ASCII letters, digits and '_': the units that continue a word.
+const ASCII_WORD = new Uint8Array(128);
+for (let c = 0; c < 128; c++) {
+  ASCII_WORD[c] = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 ? 1 : 0;
+}
+
 // Markers in onlyChar for nodes without exactly one child.
 const LEAF = -1;
 const BRANCH = -2;
 
-/** A compiled automaton; build once per directory, reuse for every message. */
+/** A compiled trie; build once per directory, reuse for every message. */
 export class NameMatcher {
   readonly patternCount: number;
   // Trie transitions: node -> (folded unit -> child). The root also has a dense table for speed.
   private readonly trans: Map<number, number>[] = [new Map()];
   private readonly rootDense = new Int32Array(65536).fill(-1);
-  private fail: Int32Array = new Int32Array(1);
   private out: Int32Array = new Int32Array(1); // pattern length ending at node, 0 if none
   private outEdges: Uint8Array = new Uint8Array(1); // CJK edges of that pattern (Edge bits)
-  private dict: Int32Array = new Int32Array(1); // nearest proper suffix node with an output, or -1
-  private firstOut: Int32Array = new Int32Array(1); // the node itself if it has an output, else dict
   // Most trie nodes have exactly one child: test it with one comparison, use the Map only when branching.
   private onlyChar: Int32Array = new Int32Array(1); // the single child's unit; LEAF or BRANCH otherwise
   private onlyChild: Int32Array = new Int32Array(1);
@@ -64,7 +69,6 @@ export class NameMatcher {
   // child), so typical Latin text never touches a Map; other units use the Map.
   private asciiRow: Int32Array = new Int32Array(1);
   private asciiNext: Int32Array = new Int32Array(0);
-  private folded = new Int32Array(256); // folded unit -> original index; reused between calls
 
   constructor(directory: PersonDirectory, options: NameMatcherOptions = {}) {
     const minSingle = options.minSingleWordLength ?? 3;
@@ -111,8 +115,6 @@ export class NameMatcher {
 
   private build(lengths: number[], edges: number[]): void {
     const n = this.trans.length;
-    this.fail = new Int32Array(n);
-    this.dict = new Int32Array(n).fill(-1);
     this.out = Int32Array.from(lengths);
     this.outEdges = Uint8Array.from(edges);
     this.onlyChar = new Int32Array(n).fill(LEAF);
@@ -136,22 +138,6 @@ export class NameMatcher {
         rows++;
       }
     }
-    const queue: number[] = [];
-    for (const child of this.trans[0]!.values()) queue.push(child);
-    for (let q = 0; q < queue.length; q++) {
-      const node = queue[q]!;
-      for (const [c, child] of this.trans[node]!) {
-        let f = this.fail[node]!;
-        while (f !== 0 && !this.trans[f]!.has(c)) f = this.fail[f]!;
-        const target = this.trans[f]!.get(c);
-        const fl = target !== undefined && target !== child ? target : 0;
-        this.fail[child] = fl;
-        this.dict[child] = this.out[fl]! > 0 ? fl : this.dict[fl]!;
-        queue.push(child);
-      }
-    }
-    this.firstOut = new Int32Array(n);
-    for (let node = 0; node < n; node++) this.firstOut[node] = this.out[node]! > 0 ? node : this.dict[node]!;
   }
 
   /**
@@ -161,20 +147,53 @@ export class NameMatcher {
   find(text: string, emit: (start: number, end: number) => void): void {
     if (this.patternCount === 0) return;
     const len = text.length;
-    if (this.folded.length < len + 1) this.folded = new Int32Array(len + 64);
-    const pos = this.folded;
-    const { rootDense, trans, fail, out, dict, firstOut, outEdges, onlyChar, onlyChild, asciiRow, asciiNext } = this;
-    let f = 0; // folded length so far
-    let node = 0;
-    let lastSpace = true;
-    let found: number[] | undefined; // flat [start, end, ...], allocated only when a name occurs
-    for (let i = 0; i < len; i++) {
-      let c = text.charCodeAt(i);
-      if (c < 128) {
-        if (c >= 65 && c <= 90) c |= 0x20;
-        else if (c === 9 || c === 10 || c === 13) c = 32;
+    const rootDense = this.rootDense;
+    let inWord = false; // previous unit was part of a (non-CJK) word
+    let i = 0;
+    while (i < len) {
+      const u = text.charCodeAt(i);
+      let c: number;
+      let word: boolean;
+      if (u < 128) {
+        c = u >= 65 && u <= 90 ? u | 0x20 : u;
+        word = ASCII_WORD[u] === 1;
       } else {
-        c = foldUnit(c);
+        c = foldUnit(u);
+        if (c === SKIP) {
+          i++; // a combining mark continues whatever it follows
+          continue;
+        }
+        word = c !== 32 && isWordCodePoint(text.codePointAt(i)!);
+      }
+      // A name can start here if a pattern starts with this unit, at a word start, or anywhere in CJK.
+      if (rootDense[c] !== -1 && (!inWord || (u >= 0x2e80 && isCjk(text.codePointAt(i)!)))) {
+        const end = this.walk(text, i);
+        if (end !== -1) {
+          emit(i, end);
+          i = end;
+          inWord = false;
+          continue;
+        }
+      }
+      inWord = word && !(u >= 0x2e80 && isCjk(text.codePointAt(i)!));
+      i++;
+    }
+  }
+
+  /** Follows the trie from `start`; returns the end of the longest name matching there, or -1. */
+  private walk(text: string, start: number): number {
+    const { rootDense, trans, out, outEdges, onlyChar, onlyChild, asciiRow, asciiNext } = this;
+    const len = text.length;
+    let node = 0;
+    let best = -1;
+    let lastSpace = false;
+    for (let i = start; i < len; i++) {
+      const u = text.charCodeAt(i);
+      let c: number;
+      if (u < 128) {
+        c = u >= 65 && u <= 90 ? u | 0x20 : u === 9 || u === 10 || u === 13 ? 32 : u;
+      } else {
+        c = foldUnit(u);
         if (c === SKIP) continue;
       }
       if (c === 32) {
@@ -183,49 +202,23 @@ export class NameMatcher {
       } else {
         lastSpace = false;
       }
-      pos[f++] = i;
-      for (;;) {
-        if (node === 0) {
-          const next = rootDense[c]!;
-          node = next === -1 ? 0 : next;
-          break;
-        }
+      let next: number;
+      if (node === 0) {
+        next = rootDense[c]!;
+      } else {
         const only = onlyChar[node]!;
-        if (only === c) {
-          node = onlyChild[node]!;
-          break;
-        }
-        if (only === BRANCH) {
-          const next = c < 128 ? asciiNext[asciiRow[node]! + c]! : (trans[node]!.get(c) ?? 0);
-          if (next !== 0) {
-            node = next;
-            break;
-          }
-        }
-        node = fail[node]!;
+        if (only === c) next = onlyChild[node]!;
+        else if (only === BRANCH) next = (c < 128 ? asciiNext[asciiRow[node]! + c]! : trans[node]!.get(c)) || -1;
+        else next = -1;
       }
-      let o = firstOut[node]!;
-      while (o !== -1) {
-        const s = pos[f - out[o]!]!;
+      if (next === -1) break;
+      node = next;
+      if (out[node]! > 0) {
         const e = i + 1 + this.trailingMarks(text, i + 1);
-        if (this.onBoundary(text, s, e, outEdges[o]!)) {
-          found ??= [];
-          found.push(s, e);
-        }
-        o = dict[o]!;
+        if (this.onBoundary(text, start, e, outEdges[node]!)) best = e;
       }
     }
-    if (found === undefined) return;
-    // Leftmost-longest, non-overlapping.
-    const order: number[] = [];
-    for (let k = 0; k < found.length; k += 2) order.push(k);
-    order.sort((x, y) => found[x]! - found[y]! || found[y + 1]! - found[x + 1]!);
-    let lastEnd = -1;
-    for (const k of order) {
-      if (found[k]! < lastEnd) continue;
-      emit(found[k]!, found[k + 1]!);
-      lastEnd = found[k + 1]!;
-    }
+    return best;
   }
 
   private trailingMarks(text: string, i: number): number {
