@@ -32,6 +32,7 @@ describe('NameMatcher', () => {
 
   it('matches CJK names inside CJK text, which has no spaces', () => {
     expect(names(['田中太郎', '王芳'], '田中太郎さんと王芳が来た')).toEqual(['田中太郎', '王芳']);
+    expect(names(['Maria Gonzalez'], '请联系Maria Gonzalez谢谢')).toEqual(['Maria Gonzalez']);
   });
 
   it('does not match single first names unless matchNameParts is set', () => {

@@ -227,9 +227,16 @@ export class NameMatcher {
     return k;
   }
 
+  /** A name edge needs a boundary unless it is CJK; a CJK neighbour is a boundary ("请联系Maria"). */
   private onBoundary(text: string, s: number, e: number, cjk: number): boolean {
-    if (!(cjk & Edge.Start) && isWordCodePoint(codePointBefore(text, s))) return false;
-    if (!(cjk & Edge.End) && isWordCodePoint(codePointAtIndex(text, e))) return false;
+    if (!(cjk & Edge.Start)) {
+      const before = codePointBefore(text, s);
+      if (isWordCodePoint(before) && !isCjk(before)) return false;
+    }
+    if (!(cjk & Edge.End)) {
+      const after = codePointAtIndex(text, e);
+      if (isWordCodePoint(after) && !isCjk(after)) return false;
+    }
     return true;
   }
 }
