@@ -1,7 +1,8 @@
 /**
  * The detector: precompiled recognizers run over Slack text with its markup blanked, each guarded by a
  * cheap substring pre-check, validated candidates collected, and overlaps resolved by score then length.
- * Build one detector per pipeline (it holds the compiled directory automaton) and call `detect` per message.
+ * Build one detector per pipeline (it holds the compiled name trie and phone patterns) and call `detect`
+ * per message.
  */
 import type { CountryCode } from 'libphonenumber-js/max';
 import { type DetectedEntity, ENTITY_TYPES, type EntityType } from './entities.js';
@@ -37,7 +38,7 @@ export interface DetectorOptions {
   readonly minScore?: number;
 }
 
-/** A compiled detector. `detect` is synchronous, pure and safe to call from many pipelines. */
+/** A compiled detector. `detect` is synchronous and deterministic; one detector can serve many pipelines. */
 export interface Detector {
   detect(text: string): DetectedEntity[];
 }
@@ -61,7 +62,7 @@ interface SecretPattern {
   readonly re: RegExp;
 }
 
-// Token formats published by each vendor; the needle is a substring every match contains.
+// Token formats published by each vendor.
 const SECRET_PATTERNS: readonly SecretPattern[] = [
   { needles: ['xox'], re: /\bxox[abposr]-\d+-[0-9A-Za-z-]{8,250}/g },
   { needles: ['xapp-'], re: /\bxapp-\d+-[0-9A-Za-z-]{8,250}/g },
@@ -94,9 +95,9 @@ const SSN_BARE = /(?<![\w.#-])(\d{3})(\d{2})(\d{4})(?![\w-]|[.,]\d)/g;
 const SSN_CONTEXT = /\b(?:ssn|ss#|social security|social sec|taxpayer|itin|tin)\b/i;
 const IPV4_RE = /(?<![\w.])\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?![\w-]|\.\d)/g;
 const IPV6_RE = /(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f]{0,4})(?![\w:])/g;
-// Context is read from the last two words before a dotted quad only: further back it is another clause.
 // Cheap pre-check: three colon-separated hex groups, or '::' next to a hex digit.
 const IPV6_HINT = /[0-9A-Fa-f]:[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]|[0-9A-Fa-f]::|::[0-9A-Fa-f]/;
+// Context is read from the last two words before a dotted quad only: further back it is another clause.
 const VERSION_CONTEXT =
   /\b(?:v|ver|version|versions|release|released|releases|build|builds|tag|tagged|upgrade|upgraded|upgrading|bump|bumped|update|updated|patch|firmware|sdk|package|pkg|semver|changelog|app|client|chrome|firefox|safari|ios|android|macos|windows|node|python|java|section|sec|chapter|clause|paragraph|step|figure|fig|spec|rfc|oid)\W{1,3}(?:[a-z]+\W{1,3})?$/;
 const IP_CONTEXT =
