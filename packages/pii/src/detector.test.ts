@@ -229,6 +229,13 @@ describe('Slack mrkdwn', () => {
     ]);
   });
 
+  it('reads tel: links like mailto: links', () => {
+    expect(found('<tel:+14155552671|+1 415 555 2671>')).toEqual([
+      ['PHONE_NUMBER', '+14155552671'],
+      ['PHONE_NUMBER', '+1 415 555 2671'],
+    ]);
+  });
+
   it('reports a Slack webhook link as SECRET', () => {
     const hook = 'https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX';
     expect(found(`<${hook}|hook>`)).toEqual([['SECRET', hook]]);
