@@ -54,10 +54,9 @@ export const SlackSourceConfigSchema = Type.Object(
     ),
     live: Type.Boolean({ description: 'Follow live events over Socket Mode after the backfill.' }),
     rateLimitTimeScale: Type.Optional(
-      Type.Number({
-        exclusiveMinimum: 0,
+      Type.Union([Type.Number({ exclusiveMinimum: 0 }), Type.String({ minLength: 1 })], {
         description:
-          'Only for a simulator running N times faster than real time: shortens the rate-limit minute to 1/N. Leave unset (1) against Slack.',
+          'Only for a simulator running N times faster than real time: shortens the rate-limit minute to 1/N. Leave unset (1) against Slack. A numeric string is accepted so that it can come from the environment.',
       }),
     ),
   },
@@ -170,6 +169,21 @@ export class SlackSource implements SourceInstance {
   }
 }
 
+function parseTimeScale(value: number | string): number {
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isFinite(n) || n <= 0) {
+    throw new ConfigError('plugin_config_invalid', undefined, [
+      {
+        path: '/rateLimitTimeScale',
+        code: 'type',
+        message: 'must be a positive number',
+        hint: 'e.g. 120 for a simulator at 120x; leave it unset against Slack',
+      },
+    ]);
+  }
+  return n;
+}
+
 /**
  * The `slack` source plugin. Tokens arrive resolved from `${env:…}` and are never logged.
  * @example
@@ -196,7 +210,9 @@ export const slackSource = defineSource({
         ? { threadLookbackDays: config.history.threadLookbackDays }
         : {}),
       ...(config.pageSize !== undefined ? { pageSize: config.pageSize } : {}),
-      ...(config.rateLimitTimeScale !== undefined ? { rateLimitWindowMs: 60_000 / config.rateLimitTimeScale } : {}),
+      ...(config.rateLimitTimeScale !== undefined
+        ? { rateLimitWindowMs: 60_000 / parseTimeScale(config.rateLimitTimeScale) }
+        : {}),
     });
   },
 });

@@ -68,6 +68,19 @@ describe('slack plugin', () => {
     await state.close();
   });
 
+  it('refuses a rate-limit time scale that is not a positive number', async () => {
+    const state = new SqliteStateStore(':memory:');
+    await expect(
+      Promise.resolve().then(() =>
+        slackSource.create(
+          { botToken: 'xoxb-test', rateLimitProfile: 'tier3', live: false, rateLimitTimeScale: 'fast' },
+          context(state),
+        ),
+      ),
+    ).rejects.toMatchObject({ code: 'plugin_config_invalid' });
+    await state.close();
+  });
+
   it('backfills through the core pipeline, ends, and resumes without reading anything twice', async () => {
     // The plugin reads a window ending at the real now, so the workspace is generated up to today.
     const sim = await startSlackSimulator({
@@ -83,7 +96,8 @@ describe('slack plugin', () => {
             botToken: sim.botToken,
             apiUrl: sim.apiUrl,
             rateLimitProfile: 'non-marketplace',
-            rateLimitTimeScale: 600,
+            // As it comes from `${env:…}` in a policy: a numeric string.
+            rateLimitTimeScale: '600',
             live: false,
             history: { days: 10 },
           },
