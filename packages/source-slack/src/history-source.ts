@@ -26,6 +26,8 @@ import { isChannelGone, type SlackApi, SlackPlatformError } from './slack-api.js
 /** Namespaces in the state store; keys always start with `<tenant>:` so tenant deletion removes them. */
 export const THREADS_NAMESPACE = 'source-slack/threads';
 export const MESSAGE_VERSIONS_NAMESPACE = 'source-slack/message-versions';
+/** Channels we audited as left, so that the audit is not repeated on every run. */
+export const LEFT_NAMESPACE = 'source-slack/left';
 
 /** A channel's position. `sweep` is an unfinished sweep; ts values are Slack ts strings. */
 export interface HistoryCheckpoint {
@@ -242,12 +244,22 @@ export class SlackHistorySource implements SourceInstance {
       signal,
     );
     const ids: string[] = [];
+    const audited = new Map(await this.options.state.listValues(LEFT_NAMESPACE, { prefix: `${this.tenant}:` }));
+    const back: Array<[string, undefined]> = [];
     for (const raw of channels) {
       if (typeof raw.id !== 'string') continue;
       ids.push(raw.id);
       this.channels.add(raw.id);
       this.left.delete(raw.id);
+      if (audited.has(`${this.tenant}:${raw.id}`)) back.push([`${this.tenant}:${raw.id}`, undefined]);
       yield { record: normalizeChannel(raw, this.channelContext(true)) };
+    }
+    await this.options.state.putValues(LEFT_NAMESPACE, back);
+    // Channels we have a position in but are no longer a member of: removed while nobody listened.
+    const listed = new Set(ids);
+    for (const channel of [...this.cursors.keys()]) {
+      if (listed.has(channel) || audited.has(`${this.tenant}:${channel}`)) continue;
+      yield this.leftItem(channel, 'not_a_member');
     }
     for (const id of ids) {
       if (signal.aborted) return;
@@ -461,6 +473,12 @@ export class SlackHistorySource implements SourceInstance {
     if (group.remaining === 0) await this.options.state.putValues(THREADS_NAMESPACE, [[group.key, group.latestReply]]);
   }
 
+  /** Stops reading a channel and remembers it was audited, so that a later run does not repeat it. */
+  async recordLeft(channel: string): Promise<void> {
+    this.markLeft(channel);
+    await this.options.state.putValues(LEFT_NAMESPACE, [[`${this.tenant}:${channel}`, this.nowMicros()]]);
+  }
+
   private leftItem(channel: string, reason: string): SourceItem {
     this.markLeft(channel);
     this.options.logger?.warn({ channel, reason }, 'lost access to channel; stopped reading it');
@@ -472,6 +490,8 @@ export class SlackHistorySource implements SourceInstance {
         at: this.nowMicros(),
         details: { reason },
       }),
+      // Remembered once the audit record is durably written.
+      onDone: () => this.recordLeft(channel),
     };
   }
 }

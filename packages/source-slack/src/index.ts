@@ -10,6 +10,7 @@ export { exportPartition, SlackExportConfigSchema, SlackExportSource, slackExpor
 export type { HistoryCheckpoint, SlackHistorySourceOptions } from './history-source.js';
 export {
   historyPartition,
+  LEFT_NAMESPACE,
   MESSAGE_VERSIONS_NAMESPACE,
   SlackHistorySource,
   THREADS_NAMESPACE,

@@ -309,7 +309,8 @@ export class SlackLiveSource implements SourceInstance {
     }
     if (type === 'channel_left' || type === 'group_left') {
       if (typeof event.channel !== 'string') return [];
-      history?.markLeft(event.channel);
+      // Remembered at once: if the audit record is lost in a crash, the buffered event brings it back.
+      await history?.recordLeft(event.channel);
       return [auditRecord({ tenant, action: 'channel_left', subject: event.channel, at, details: { event: type } })];
     }
     if (type === 'user_change' || type === 'team_join') {

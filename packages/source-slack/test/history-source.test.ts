@@ -281,6 +281,31 @@ describe('SlackHistorySource rate limits', () => {
   });
 });
 
+describe('SlackHistorySource channels removed between runs', () => {
+  it('audits a channel the bot was removed from while nobody listened, once, and resumes it when re-invited', async () => {
+    const s = await start();
+    const ws = s.workspace;
+    const first = await drive(historySource(s));
+    const channel = memberChannels(ws).find((id) => first.checkpoints.has(historyPartition(id))) as string;
+    ws.removeBot(channel);
+    const second = await drive(historySource(s), { checkpoints: first.checkpoints });
+    const audits = second.records.filter((r) => r.kind === 'audit');
+    expect(audits).toHaveLength(1);
+    expect(audits[0]).toMatchObject({ action: 'channel_left', subject: channel, details: { reason: 'not_a_member' } });
+    const third = await drive(historySource(s), { checkpoints: second.checkpoints });
+    expect(third.records.filter((r) => r.kind === 'audit')).toEqual([]);
+    // Re-invited: read again from where it stopped, and audited again if it is left again.
+    const member = [...(ws.getChannel(channel)?.members ?? [])][0] as string;
+    ws.inviteBot(channel, member);
+    const posted = ws.postMessage({ channel, user: member, text: 'welcome back' });
+    const fourth = await drive(historySource(s), { checkpoints: third.checkpoints });
+    expect(messageKeys(fourth.records)).toEqual([`${channel}:${posted}`]);
+    ws.removeBot(channel);
+    const fifth = await drive(historySource(s), { checkpoints: fourth.checkpoints });
+    expect(fifth.records.filter((r) => r.kind === 'audit').map((r) => r.subject)).toEqual([channel]);
+  });
+});
+
 describe('SlackHistorySource channel access', () => {
   it('stops reading a channel the bot was removed from and audits it', async () => {
     const s = await start();
