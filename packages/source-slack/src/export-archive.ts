@@ -7,6 +7,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { FatalError } from '@sluice/core';
 import { unzipSync } from 'fflate';
 import type { SlackObject } from './normalize.js';
 
@@ -29,11 +30,10 @@ export interface ExportArchive {
   readFolder(folder: string): Promise<Map<string, Uint8Array>>;
 }
 
-export class SlackExportError extends Error {
-  readonly code = 'slack_export_invalid' as const;
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'SlackExportError';
+/** The export cannot be read (missing, not an export, malformed JSON): fatal, the run stops. */
+export class SlackExportError extends FatalError {
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super('source_read_failed', message, options);
   }
 }
 

@@ -79,7 +79,7 @@ describe('SlackMethodScheduler', () => {
       })
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RateLimitExhaustedError);
-    expect((error as RateLimitExhaustedError).code).toBe('rate_limited');
+    expect(error).toMatchObject({ code: 'rate_limited', failure: 'retryable', method: 'conversations.replies' });
     expect((error as RateLimitExhaustedError).cause).toBeInstanceOf(RateLimitedSignal);
   });
 

@@ -9,6 +9,8 @@
  * A 429 pauses only that method for its `Retry-After`, then the call is retried.
  */
 
+import { RetryableError } from '@sluice/core';
+
 export type RateLimitProfile = 'tier3' | 'non-marketplace';
 
 /** Slack's published tiers, requests per minute (the numbers are minimums: "Tier 3: 50+"). */
@@ -83,12 +85,10 @@ interface MethodState {
 }
 
 /** Raised when a call stays rate limited after every attempt. */
-export class RateLimitExhaustedError extends Error {
-  readonly code = 'rate_limited' as const;
+export class RateLimitExhaustedError extends RetryableError {
   readonly method: string;
-  constructor(method: string, options?: ErrorOptions) {
-    super(`${method} stayed rate limited after every retry`, options);
-    this.name = 'RateLimitExhaustedError';
+  constructor(method: string, options: { cause?: unknown; retryAfterMs?: number } = {}) {
+    super('rate_limited', `${method} stayed rate limited after every retry`, options);
     this.method = method;
   }
 }
@@ -173,7 +173,9 @@ export class SlackMethodScheduler {
         state.stats.rateLimited++;
         // Pause this method only; other methods keep their own pace.
         state.pausedUntil = Math.max(state.pausedUntil, Date.now() + error.retryAfterMs * this.retryAfterScale);
-        if (attempt >= this.maxAttempts) throw new RateLimitExhaustedError(method, { cause: error });
+        if (attempt >= this.maxAttempts) {
+          throw new RateLimitExhaustedError(method, { cause: error, retryAfterMs: error.retryAfterMs });
+        }
       }
     }
   }

@@ -10,7 +10,7 @@ import type { MessageRecord } from '@sluice/core';
 import { createMemoryStateStore, createServiceRegistry, silentLogger, validateRecord } from '@sluice/core';
 import { generateSyntheticWorkspace, writeSlackExport } from '@sluice/testkit/slack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportPartition, SlackExportSource, slackExportSource } from '../src/index.js';
+import { exportPartition, SlackExportError, SlackExportSource, slackExportSource } from '../src/index.js';
 import { drive, duplicates, messageKeys } from './helpers.js';
 
 let dir: string;
@@ -144,6 +144,20 @@ describe('slack-export source', () => {
       partition: exportPartition('G0SEC'),
       checkpoint: { file: '2015-01-02.json', index: 0 },
     });
+  });
+
+  it('fails with a fatal SlackExportError on something that is not an export', async () => {
+    const empty = join(dir, 'empty');
+    await mkdir(empty, { recursive: true });
+    await writeFile(join(empty, 'notes.txt'), 'hello');
+    const error = await drive(new SlackExportSource({ tenant: 'acme', path: empty })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SlackExportError);
+    expect(error).toMatchObject({ code: 'source_read_failed', failure: 'fatal' });
+    const missing = await drive(new SlackExportSource({ tenant: 'acme', path: join(dir, 'nope.zip') })).catch(
+      (e: unknown) => e,
+    );
+    expect(missing).toBeInstanceOf(SlackExportError);
+    expect((missing as SlackExportError).cause).toMatchObject({ code: 'ENOENT' });
   });
 
   it('is a plugin whose relative path resolves against the policy directory', async () => {

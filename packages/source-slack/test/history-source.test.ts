@@ -21,6 +21,7 @@ import {
   SlackApi,
   SlackHistorySource,
   SlackMethodScheduler,
+  SlackPlatformError,
 } from '../src/index.js';
 import { drive, duplicates, messageKeys } from './helpers.js';
 
@@ -193,6 +194,19 @@ describe('SlackHistorySource backfill', () => {
     expect(messageKeys(laterRun.records).sort()).toEqual([`${channel}:${posted}`, `${channel}:${reply}`].sort());
     const parent = laterRun.records.find((r): r is MessageRecord => r.kind === 'message' && r.ts === posted);
     expect(parent?.reply_count).toBe(1);
+  });
+});
+
+describe('SlackHistorySource errors', () => {
+  it('fails closed on a revoked bot token with a coded SlackPlatformError', async () => {
+    const s = await start();
+    const scheduler = new SlackMethodScheduler({ profile: 'tier3', windowMs: WINDOW_MS });
+    const api = new SlackApi({ botToken: 'xoxb-0000-revoked', apiUrl: s.apiUrl, scheduler });
+    const source = new SlackHistorySource({ tenant: 'acme', api, state: state as StateStore, now: () => NOW });
+    const error = await drive(source).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SlackPlatformError);
+    expect(error).toMatchObject({ code: 'source_read_failed', failure: 'fatal', slackError: 'invalid_auth' });
+    expect(String((error as Error).message)).not.toContain('xoxb');
   });
 });
 
