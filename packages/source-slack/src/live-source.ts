@@ -27,13 +27,28 @@ import { slackLogger } from './slack-logger.js';
 
 export const LIVE_NAMESPACE = 'source-slack/live';
 
-/** A buffered event as stored. */
-interface BufferedEvent {
+/**
+ * What is kept in memory of a buffered event: its sequence and what coalescing needs. The event itself
+ * stays in the state store until delivery, so a long sink outage does not grow the heap with payloads.
+ */
+interface PendingEvent {
   seq: number;
-  eventId: string;
-  event: SlackObject;
-  /** Event time in µs (the event's `event_ts`, else the envelope's `event_time`). */
-  at: number;
+  /** `<channel>:<ts>` of the message a reaction event concerns. */
+  reactionOn?: string;
+  /** `<channel>:<thread_ts>` of the thread a reply event belongs to. */
+  replyIn?: string;
+}
+
+function describeEvent(seq: number, event: SlackObject): PendingEvent {
+  const out: PendingEvent = { seq };
+  const item = event.item as SlackObject | undefined;
+  if ((event.type === 'reaction_added' || event.type === 'reaction_removed') && item) {
+    out.reactionOn = `${String(item.channel)}:${String(item.ts)}`;
+  }
+  if (event.type === 'message' && isSlackTs(event.thread_ts) && event.thread_ts !== event.ts) {
+    out.replyIn = `${String(event.channel)}:${event.thread_ts}`;
+  }
+  return out;
 }
 
 export interface SlackLiveSourceOptions {
@@ -86,7 +101,7 @@ export class SlackLiveSource implements SourceInstance {
   private readonly options: SlackLiveSourceOptions;
   private readonly tenant: string;
   private client: SocketModeClient | undefined;
-  private readonly pending: BufferedEvent[] = [];
+  private readonly pending: PendingEvent[] = [];
   private readonly seen = new Map<string, number>();
   private seq = 0;
   private loaded: Promise<void> | undefined;
@@ -116,16 +131,11 @@ export class SlackLiveSource implements SourceInstance {
       for (const [key, value] of rows) {
         const rest = key.slice(this.tenant.length + 1);
         if (rest.startsWith('buf:')) {
-          const entry = value as { eventId?: unknown; event?: unknown; at?: unknown };
+          const entry = value as { event?: unknown };
           const seq = Number(rest.slice(4));
           this.seq = Math.max(this.seq, seq);
-          if (typeof entry.eventId === 'string' && typeof entry.event === 'object' && entry.event !== null) {
-            this.pending.push({
-              seq,
-              eventId: entry.eventId,
-              event: entry.event as SlackObject,
-              at: Number(entry.at) || 0,
-            });
+          if (typeof entry.event === 'object' && entry.event !== null) {
+            this.pending.push(describeEvent(seq, entry.event as SlackObject));
           }
         } else if (rest.startsWith('seen:')) {
           if (typeof value === 'number' && value < cutoff) stale.push([key, undefined]);
@@ -206,7 +216,7 @@ export class SlackLiveSource implements SourceInstance {
       this.seq = seq;
       this.seen.set(eventId, now);
       this.newestEvent = Math.max(this.newestEvent ?? 0, at);
-      this.pending.push({ seq, eventId, event, at });
+      this.pending.push(describeEvent(seq, event));
       this.wake?.();
       if (++this.sincePrune >= 1000) await this.pruneSeen();
       return true;
@@ -255,8 +265,12 @@ export class SlackLiveSource implements SourceInstance {
         this.wake = undefined;
         continue;
       }
-      const records = await this.toRecords(entry.event, entry.at, signal);
       const key = `${this.tenant}:buf:${pad(entry.seq)}`;
+      const stored = (await this.options.state.getValue(LIVE_NAMESPACE, key)) as
+        | { event?: SlackObject; at?: number }
+        | undefined;
+      if (!stored?.event) continue;
+      const records = await this.toRecords(stored.event, Number(stored.at) || 0, signal);
       if (records.length === 0) {
         await this.options.state.putValues(LIVE_NAMESPACE, [[key, undefined]]);
         continue;
@@ -290,14 +304,7 @@ export class SlackLiveSource implements SourceInstance {
       if (item?.type !== 'message' || typeof item.channel !== 'string' || !isSlackTs(item.ts)) return [];
       const { channel, ts } = item;
       // A later reaction on the same message is already buffered: its re-read covers this one.
-      const later = this.pending.some((p) => {
-        const other = p.event.item as SlackObject | undefined;
-        return (
-          (p.event.type === 'reaction_added' || p.event.type === 'reaction_removed') &&
-          other?.channel === channel &&
-          other?.ts === ts
-        );
-      });
+      const later = this.pending.some((p) => p.reactionOn === `${channel}:${ts}`);
       if (later) return [];
       const record = await this.refreshMessage(channel, ts, at, signal);
       return record ? [record] : [];
@@ -389,13 +396,7 @@ export class SlackLiveSource implements SourceInstance {
     const { channel, ts, thread_ts: threadTs } = event;
     if (typeof channel !== 'string' || !isSlackTs(ts) || !isSlackTs(threadTs) || threadTs === ts) return null;
     if (event.channel_type === 'im' || event.channel_type === 'mpim') return null;
-    const later = this.pending.some(
-      (p) =>
-        p.event.type === 'message' &&
-        p.event.channel === channel &&
-        p.event.thread_ts === threadTs &&
-        p.event.ts !== threadTs,
-    );
+    const later = this.pending.some((p) => p.replyIn === `${channel}:${threadTs}`);
     if (later) return null;
     return this.refreshMessage(channel, threadTs, slackTsToMicros(ts), signal);
   }

@@ -400,6 +400,43 @@ describe('slack source, delivery guarantees', () => {
     expect(messages(running.records(), `${channel}:${ts}`)).toHaveLength(1);
   });
 
+  it('coalesces buffered reactions on one message into a single re-read', async () => {
+    const s = await start();
+    const ws = s.workspace;
+    const { channel, user } = memberOf(ws);
+    const ts = ws.postMessage({ channel, user, text: 'react to me' });
+    ws.addReaction({ channel, ts, user, name: 'eyes' });
+    ws.addReaction({ channel, ts, user, name: 'tada' });
+    const scheduler = new SlackMethodScheduler({ profile: 'tier3', windowMs: 60_000 / TIME_SCALE });
+    const api = new SlackApi({ botToken: s.botToken, apiUrl: s.apiUrl, scheduler });
+    const live = new SlackLiveSource({
+      tenant: 'acme',
+      appToken: s.appToken,
+      apiUrl: s.apiUrl,
+      api,
+      state: state as StateStore,
+    });
+    const reaction = (n: number, name: string) => ({
+      event_id: `EvR${n}`,
+      event: {
+        type: 'reaction_added',
+        user,
+        reaction: name,
+        item: { type: 'message', channel, ts },
+        event_ts: `${Number(ts.split('.')[0]) + n}.000000`,
+      },
+    });
+    await live.enqueue(reaction(1, 'eyes'));
+    await live.enqueue(reaction(2, 'tada'));
+    const before = s.stats().methods['conversations.replies']?.calls ?? 0;
+    const { records } = await drive(live);
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ key: `${channel}:${ts}` });
+    expect((records[0] as MessageRecord).reactions?.map((r) => r.name)).toEqual(['eyes', 'tada']);
+    expect((s.stats().methods['conversations.replies']?.calls ?? 0) - before).toBe(1);
+    expect(await (state as StateStore).listValues(LIVE_NAMESPACE, { prefix: 'acme:buf:' })).toEqual([]);
+  });
+
   it('delivers what a previous run left in the buffer, then empties it', async () => {
     const s = await start();
     const store = state as StateStore;
