@@ -101,7 +101,6 @@ export class SlackHistorySource implements SourceInstance {
   private readonly now: () => number;
   /** Positions as last emitted (not necessarily committed yet). */
   private readonly cursors = new Map<string, HistoryCheckpoint>();
-  private readonly channels = new Set<string>();
   private readonly left = new Set<string>();
   private readonly queue: Work[] = [];
   private wake: (() => void) | undefined;
@@ -127,7 +126,10 @@ export class SlackHistorySource implements SourceInstance {
     return this.botUserId;
   }
 
-  /** Reads every channel from its position to now (coalesced with pending catch-ups). */
+  /**
+   * Reads every channel from its position to now (coalesced with pending catch-ups). `since` (µs,
+   * Slack's clock) is where live coverage ended: a gap fill does not need to start earlier.
+   */
   requestCatchUp(since?: number): void {
     const pending = this.queue.find((w): w is Extract<Work, { kind: 'catch-up' }> => w.kind === 'catch-up');
     const from = since ?? null;
@@ -147,7 +149,6 @@ export class SlackHistorySource implements SourceInstance {
   /** Stops reading a channel (the bot was removed). */
   markLeft(id: string): void {
     this.left.add(id);
-    this.channels.delete(id);
   }
 
   /** Calls auth.test once: team and bot user IDs. */
@@ -201,7 +202,6 @@ export class SlackHistorySource implements SourceInstance {
       } else if (!this.left.has(work.id)) {
         const info = await this.channelInfo(work.id, signal);
         if (info) {
-          this.channels.add(work.id);
           yield { record: normalizeChannel(info, this.channelContext(true)) };
           yield* this.readChannel(work.id, signal);
         }
@@ -249,7 +249,6 @@ export class SlackHistorySource implements SourceInstance {
     for (const raw of channels) {
       if (typeof raw.id !== 'string') continue;
       ids.push(raw.id);
-      this.channels.add(raw.id);
       this.left.delete(raw.id);
       if (audited.has(`${this.tenant}:${raw.id}`)) back.push([`${this.tenant}:${raw.id}`, undefined]);
       yield { record: normalizeChannel(raw, this.channelContext(true)) };
@@ -384,9 +383,8 @@ export class SlackHistorySource implements SourceInstance {
         const previous = ctx.frozen ?? sweepState(before as number);
         const after: HistoryCheckpoint =
           ctx.frozen ?? (last ? { highWater: microsToTs(latest), sweep: null } : sweepState(slackTsToMicros(ts)));
-        const replies = yield* this.thread(channel, raw, previous, ctx);
-        if (replies === false) return false;
-        const group = replies;
+        const group = yield* this.thread(channel, raw, previous, ctx);
+        if (group === false) return false;
         const record = normalizeMessage(raw, {
           tenant: this.tenant,
           channelId: channel,

@@ -92,7 +92,7 @@ export interface SlackSourceOptions {
 /** History backfill plus live events, as one source. */
 export class SlackSource implements SourceInstance {
   readonly history: SlackHistorySource;
-  readonly live: SlackLiveSource | null;
+  readonly live: SlackLiveSource;
   readonly api: SlackApi;
   private readonly options: SlackSourceOptions;
 
@@ -124,31 +124,31 @@ export class SlackSource implements SourceInstance {
         { path: '/appToken', code: 'required', message: 'live mode needs an app-level token', hint: 'set appToken' },
       ]);
     }
-    this.live =
-      options.live && options.appToken
-        ? new SlackLiveSource({
-            tenant: options.tenant,
-            appToken: options.appToken,
-            api: this.api,
-            state: options.state,
-            history: this.history,
-            ...(options.apiUrl ? { apiUrl: options.apiUrl } : {}),
-            ...(options.logger ? { logger: options.logger } : {}),
-            ...(options.socket ? { socket: options.socket } : {}),
-            // The first connection precedes the backfill, which covers it; later ones leave gaps. Slack
-            // delivers events roughly in order: a margin before the newest buffered one covers stragglers.
-            onConnected: (count, coveredUntil) => {
-              if (count <= 1) return;
-              const margin = (options.gapFillMarginMs ?? 300_000) * 1000;
-              this.history.requestCatchUp(coveredUntil === null ? undefined : coveredUntil - margin);
-            },
-          })
-        : null;
+    // Even with `live` off, events a previous live run buffered (and acked to Slack) must still be
+    // delivered: gap fills skipped what the buffer held. Without an app token it only drains.
+    this.live = new SlackLiveSource({
+      tenant: options.tenant,
+      appToken: options.appToken ?? '',
+      api: this.api,
+      state: options.state,
+      history: this.history,
+      ...(options.apiUrl ? { apiUrl: options.apiUrl } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
+      ...(options.socket ? { socket: options.socket } : {}),
+      // The first connection precedes the backfill, which covers it; later ones leave gaps. Slack
+      // delivers events roughly in order: a margin before the newest buffered one covers stragglers.
+      onConnected: (count, coveredUntil) => {
+        if (count <= 1) return;
+        const margin = (options.gapFillMarginMs ?? 300_000) * 1000;
+        this.history.requestCatchUp(coveredUntil === null ? undefined : coveredUntil - margin);
+      },
+    });
   }
 
   async *read(options: SourceReadOptions): AsyncGenerator<SourceItem> {
     const live = this.live;
-    if (live && options.mode === 'follow') {
+    const following = this.options.live && options.mode === 'follow';
+    if (following) {
       const timeout = this.options.connectTimeoutMs ?? 10_000;
       let timer: NodeJS.Timeout | undefined;
       const connected = await Promise.race([
@@ -159,13 +159,13 @@ export class SlackSource implements SourceInstance {
       ]).finally(() => clearTimeout(timer));
       if (!connected) this.options.logger?.warn('socket mode not connected yet; backfilling anyway');
     }
-    const sources: Array<AsyncIterable<SourceItem>> = [this.history.read(options)];
-    if (live) sources.push(live.read(options));
-    yield* mergeAsyncIterables(sources);
+    // Not following live: the live source only drains what an earlier run left in its buffer.
+    const liveRead = live.read(following ? options : { ...options, mode: 'until-caught-up' });
+    yield* mergeAsyncIterables([this.history.read(options), liveRead]);
   }
 
   async close(): Promise<void> {
-    await this.live?.close();
+    await this.live.close();
   }
 }
 

@@ -400,6 +400,38 @@ describe('slack source, delivery guarantees', () => {
     expect(messages(running.records(), `${channel}:${ts}`)).toHaveLength(1);
   });
 
+  it('drains a previous live run’s buffer even when live is now off', async () => {
+    const s = await start();
+    const store = state as StateStore;
+    const { channel, user } = memberOf(s.workspace);
+    const ts = s.workspace.postMessage({ channel, user, text: 'buffered, never delivered' });
+    const scheduler = new SlackMethodScheduler({ profile: 'tier3', windowMs: 60_000 / TIME_SCALE });
+    const api = new SlackApi({ botToken: s.botToken, apiUrl: s.apiUrl, scheduler });
+    const earlier = new SlackLiveSource({ tenant: 'acme', appToken: s.appToken, apiUrl: s.apiUrl, api, state: store });
+    await earlier.enqueue({
+      event_id: 'EvLeft1',
+      event: { ...s.workspace.getMessage(channel, ts), channel, channel_type: 'channel', event_ts: ts },
+    });
+    const source = new SlackSource({
+      tenant: 'acme',
+      botToken: s.botToken,
+      apiUrl: s.apiUrl,
+      rateLimitProfile: 'tier3',
+      live: false,
+      state: store,
+      days: 30,
+      now: () => s.virtualNow(),
+      rateLimitWindowMs: 60_000 / TIME_SCALE,
+    });
+    sources.push(source);
+    const { records } = await drive(source);
+    // Once from the buffer and once from the backfill, same key and version.
+    const copies = messages(records, `${channel}:${ts}`);
+    expect(copies.length).toBe(2);
+    expect(copies[0]).toEqual(copies[1]);
+    expect(await store.listValues(LIVE_NAMESPACE, { prefix: 'acme:buf:' })).toEqual([]);
+  });
+
   it('coalesces buffered reactions on one message into a single re-read', async () => {
     const s = await start();
     const ws = s.workspace;
