@@ -61,7 +61,33 @@ function prng(seed: number): () => number {
   };
 }
 
-const SYLLABLES = ['zor', 'vat', 'quel', 'mir', 'dax', 'olu', 'bren', 'tisk', 'yaro', 'phel', 'gund', 'kav', 'rue'];
+// 24 syllables, 2 to 4 per word: about 350,000 distinct words, so thousands of unique names are cheap.
+const SYLLABLES = [
+  'zor',
+  'vat',
+  'quel',
+  'mir',
+  'dax',
+  'olu',
+  'bren',
+  'tisk',
+  'yaro',
+  'phel',
+  'gund',
+  'kav',
+  'rue',
+  'sil',
+  'om',
+  'trax',
+  'wen',
+  'ibo',
+  'fal',
+  'crev',
+  'nuk',
+  'ees',
+  'hob',
+  'lant',
+];
 const AREA_CODES = ['415', '212', '646', '312', '617', '206', '303', '512'];
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
@@ -118,7 +144,7 @@ export function createCanaryGenerator(seed: number): CanaryGenerator {
     return value;
   };
   const word = () => {
-    const w = Array.from({ length: int(2, 3) }, () => pick(SYLLABLES)).join('');
+    const w = Array.from({ length: int(2, 4) }, () => pick(SYLLABLES)).join('');
     return w.charAt(0).toUpperCase() + w.slice(1);
   };
 

@@ -196,6 +196,18 @@ describe('tokenize-pii', () => {
     expect(after).toMatch(/^\[PERSON\.v1\.h\.[a-z2-7]+\] said hi to \[PERSON\.v1\.h\.[a-z2-7]+\] and Bot Person$/);
   });
 
+  it('detects each new name at once when users and messages interleave (delta and full rebuilds)', async () => {
+    const t = await transformFor();
+    const gen = createCanaryGenerator(5);
+    const people = Array.from({ length: 150 }, () => gen.person());
+    for (const [i, p] of people.entries()) {
+      await t(user(p.realName, p.displayName, { user_id: `U${i}`, key: `U${i}` }));
+      const earlier = people[Math.floor(i / 2)] as (typeof people)[0];
+      const out = text(await t(message({ text: `${p.realName} meets ${earlier.displayName}` })));
+      expect(out).toMatch(/^\[PERSON\.v1\.h\.[a-z2-7]+\] meets \[PERSON\.v1\.h\.[a-z2-7]+\]$/);
+    }
+  });
+
   it('remembers learned names across runs, sealed in the state store', async () => {
     const state = createMemoryStateStore();
     const first = await transformFor({}, 'acme', state);

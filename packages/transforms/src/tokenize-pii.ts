@@ -20,7 +20,14 @@ import {
   type UserRecord,
 } from '@sluice/core';
 import { createTokenizer, findTokens, type TenantKeyring, type Tokenizer } from '@sluice/keys';
-import { createDetector, type DetectedEntity, type Detector, ENTITY_TYPES, type EntityType } from '@sluice/pii';
+import {
+  createDetector,
+  type DetectedEntity,
+  type Detector,
+  ENTITY_TYPES,
+  type EntityType,
+  resolveOverlaps,
+} from '@sluice/pii';
 import { SealedDirectory } from './sealed-directory.js';
 
 /** Entity types tokenized when the config names none: every type but URL (links are rarely personal). */
@@ -116,7 +123,10 @@ export class PiiTokenizer {
   readonly #names = new Set<string>();
   readonly #learned: Array<[owner: string, names: string[]]> = [];
   #detector: Detector | undefined;
-  /** Directory names changed since the detector was built: rebuilt once, at the next detection. */
+  /** PERSON detector for names learned since `#detector` was built (the first `#baseSize` names). */
+  #delta: Detector | undefined;
+  #baseSize = 0;
+  /** Directory names changed since the detectors were built: rebuilt once, at the next detection. */
   #dirty = true;
 
   constructor(tokenizer: Tokenizer, entities: readonly EntityType[]) {
@@ -204,15 +214,35 @@ export class PiiTokenizer {
     return this.#tokenizer.tokenize(type, normalize(type, value));
   }
 
+  /**
+   * Detection with the directory as learned so far. New names go to a small PERSON-only detector
+   * (cheap to rebuild) until they are many, then everything is rebuilt once: a stream that
+   * interleaves new users and messages costs O(n log n) directory builds, not O(n²).
+   */
   #detect(text: string): DetectedEntity[] {
-    if (this.#detector === undefined || this.#dirty) {
-      this.#detector = createDetector({
-        entities: this.#entities,
-        ...(this.#tokenizePerson ? { directory: { names: [...this.#names] } } : {}),
-      });
+    if (this.#detector === undefined) {
+      this.#detector = this.#build(this.#entities, [...this.#names]);
+      this.#baseSize = this.#names.size;
+      this.#dirty = false;
+    } else if (this.#dirty) {
+      const added = [...this.#names].slice(this.#baseSize);
+      if (added.length > Math.max(64, this.#baseSize / 4)) {
+        this.#detector = this.#build(this.#entities, [...this.#names]);
+        this.#baseSize = this.#names.size;
+        this.#delta = undefined;
+      } else {
+        this.#delta = this.#build(['PERSON'], added);
+      }
       this.#dirty = false;
     }
-    return this.#detector.detect(text);
+    const spans = this.#detector.detect(text);
+    if (this.#delta === undefined) return spans;
+    const more = this.#delta.detect(text);
+    return more.length === 0 ? spans : resolveOverlaps([...spans, ...more]);
+  }
+
+  #build(entities: readonly EntityType[], names: readonly string[]): Detector {
+    return createDetector({ entities, ...(this.#tokenizePerson ? { directory: { names } } : {}) });
   }
 
   #learnUser(user: UserRecord): void {
