@@ -90,6 +90,19 @@ export async function openKeyring(loaded: LoadedPolicy, logger: Logger): Promise
   return { keyring, store, kek, close };
 }
 
+/**
+ * Crypto-shreds the policy's tenant: removes every wrapped data key version of the tenant from the key
+ * store, so its reversible tokens and sealed directory can never be opened again (one-way tokens stay
+ * unlinkable to any new key). The KEK itself is shared by tenants and is not touched.
+ */
+export async function deleteTenantKeys(loaded: LoadedPolicy): Promise<{ versions: number }> {
+  const config: KeysConfig = loaded.policy.keys ?? { provider: 'local' };
+  const store = new FileWrappedKeyStore({ path: resolve(loaded.baseDir, config.store ?? DEFAULT_KEY_STORE_PATH) });
+  const versions = (await store.get(loaded.policy.tenant)).length;
+  if (versions > 0) await store.put(loaded.policy.tenant, []);
+  return { versions };
+}
+
 /** Whether a pipeline needs the keyring: a transform that tokenizes, or a `keys` section in the policy. */
 export function needsKeys(loaded: LoadedPolicy, resolved: ResolvedPipeline): boolean {
   return loaded.policy.keys !== undefined || resolved.transforms.some((t) => KEY_CONSUMERS.has(t.definition.type));

@@ -5,7 +5,7 @@ import { silentLogger } from '@sluice/core';
 import { createTokenizer } from '@sluice/keys';
 import { loadPolicyFile } from '@sluice/policy';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openKeyring } from '../src/keys.js';
+import { deleteTenantKeys, openKeyring } from '../src/keys.js';
 import { sluice } from './cli-io.js';
 
 let dir: string;
@@ -105,6 +105,17 @@ describe('sluice detokenize', () => {
     expect(run.stderr).not.toContain('ada@example.com');
     expect((await sluice(['detokenize', policy])).code).toBe(2);
     expect((await sluice(['detokenize'])).code).toBe(2);
+  });
+
+  it('cannot detokenize anything once the tenant keys are deleted (crypto-shredding)', async () => {
+    const token = await tokenFor(policy, 'reversible', 'EMAIL_ADDRESS', 'ada@example.com');
+    expect((await sluice(['detokenize', policy, token])).code).toBe(0);
+    const loaded = await loadPolicyFile(policy, { skipEnv: true });
+    expect(await deleteTenantKeys(loaded)).toEqual({ versions: 1 });
+    const run = await sluice(['detokenize', policy, token]);
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(await deleteTenantKeys(loaded)).toEqual({ versions: 0 });
   });
 
   it('exits 1 with key_missing, creating no key, when the tenant has no key yet', async () => {
