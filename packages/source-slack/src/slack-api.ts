@@ -43,6 +43,8 @@ export interface SlackApiOptions {
   logger?: Logger;
   apiUrl?: string;
   scheduler: SlackMethodScheduler;
+  /** Per-request timeout in ms (default 30 000). */
+  timeoutMs?: number;
   /** Attempts for network errors and 5xx before giving up (default 5). */
   transientAttempts?: number;
   /** Bring your own client (tests); it must be created with `rejectRateLimitedCalls: true`. */
@@ -67,6 +69,8 @@ export class SlackApi {
         logger: slackLogger(options.logger, 'web-api'),
         // Transient retries are ours (below), so the client does not sit in its 30-minute policy.
         retryConfig: { retries: 0 },
+        // A hung request would stall a channel forever; a timeout becomes a retried request error.
+        timeout: options.timeoutMs ?? 30_000,
       });
   }
 
