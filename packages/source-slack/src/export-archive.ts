@@ -146,7 +146,12 @@ class DirectoryArchive implements ExportArchive {
   }
 }
 
-/** Opens an export: a `.zip` file or an unpacked directory. */
+/**
+ * Opens an export: a `.zip` file or an unpacked directory.
+ * @example
+ * const archive = await openSlackExport('./export.zip');
+ * const conversations = await listExportConversations(archive); // [{ id: 'C…', name: 'general', kind: 'public', … }]
+ */
 export async function openSlackExport(path: string): Promise<ExportArchive> {
   let info: Awaited<ReturnType<typeof stat>>;
   try {

@@ -113,8 +113,12 @@ export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> 
 }
 
 /**
- * Paces calls per method. Wrap each Web API call: `scheduler.run('conversations.history', () => call())`;
- * the function throws `RateLimitedSignal` on a 429.
+ * Paces calls per method. Wrap each Web API call; the function throws `RateLimitedSignal` on a 429.
+ * @example
+ * const scheduler = new SlackMethodScheduler({ profile: 'non-marketplace' });
+ * // The second call starts a minute after the first one's response arrived.
+ * await scheduler.run('conversations.history', () => client.apiCall('conversations.history', { channel }));
+ * await scheduler.run('conversations.history', () => client.apiCall('conversations.history', { channel }));
  */
 export class SlackMethodScheduler {
   readonly profile: RateLimitProfile;
