@@ -11,11 +11,12 @@ import {
   CloudKmsKeyProvider,
   FileWrappedKeyStore,
   type KeyEncryptionKey,
+  KeyUnavailableError,
   LocalKeyProvider,
   TenantKeyring,
 } from '@sluice/keys';
 import type { LoadedPolicy, Policy } from '@sluice/policy';
-import { OAuth2Client } from 'google-auth-library';
+import { GoogleAuth, OAuth2Client } from 'google-auth-library';
 
 /** Transforms that cannot run without the tenant keyring. */
 const KEY_CONSUMERS = new Set(['tokenize-pii']);
@@ -64,6 +65,23 @@ export function cloudKmsClientOptions(
 }
 
 /**
+ * Google's application default credentials, resolved up front: a missing credential is then one clear
+ * fatal error naming the fixes, instead of a retryable KMS failure plus a stray rejection in the client.
+ */
+async function defaultCredentials(keyName: string): Promise<NonNullable<CloudKmsClientOptions['authClient']>> {
+  try {
+    return await new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] }).getClient();
+  } catch (cause) {
+    throw new KeyUnavailableError(
+      'key_unavailable',
+      keyName,
+      `No Google Cloud credentials found to use ${keyName}. Fix: set GOOGLE_APPLICATION_CREDENTIALS to a service account key file, run "gcloud auth application-default login", or run on Google Cloud with an attached service account (for a private endpoint or the simulator, set ${KMS_ACCESS_TOKEN_ENV}).`,
+      { cause },
+    );
+  }
+}
+
+/**
  * Builds the keyring the policy describes (no `keys` section: the local default) and checks its KEK.
  * Throws the provider's fatal `KeyUnavailableError` when the key cannot be used.
  */
@@ -73,7 +91,9 @@ export async function openKeyring(loaded: LoadedPolicy, logger: Logger): Promise
   let kek: KeyEncryptionKey;
   let close = async (): Promise<void> => undefined;
   if (config.provider === 'cloud-kms') {
-    const provider = new CloudKmsKeyProvider({ keyName: config.keyName, clientOptions: cloudKmsClientOptions(config) });
+    const clientOptions = cloudKmsClientOptions(config);
+    clientOptions.authClient ??= await defaultCredentials(config.keyName);
+    const provider = new CloudKmsKeyProvider({ keyName: config.keyName, clientOptions });
     kek = provider;
     close = () => provider.close();
   } else {

@@ -130,6 +130,38 @@ describe('key services of sluice run', () => {
   });
 });
 
+describe('Cloud KMS without credentials', () => {
+  const saved: Record<string, string | undefined> = {};
+  const isolate = {
+    GOOGLE_APPLICATION_CREDENTIALS: undefined,
+    METADATA_SERVER_DETECTION: 'none',
+    CLOUDSDK_CONFIG: '/nonexistent-sluice-gcloud',
+    HOME: '/nonexistent-sluice-home',
+  } as const;
+  beforeEach(() => {
+    for (const [k, v] of Object.entries(isolate)) {
+      saved[k] = process.env[k];
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  });
+  afterEach(() => {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  });
+
+  it('exits 1 with key_unavailable and the fixes when no default credentials exist', async () => {
+    const keys = { provider: 'cloud-kms', keyName: KEY, apiEndpoint: `http://127.0.0.1:${kms.clientOptions().port}` };
+    const run = await sluice(['run', await policy({ keys }), '--until-caught-up']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('key_unavailable');
+    expect(run.stderr).toContain('GOOGLE_APPLICATION_CREDENTIALS');
+    expect(await exists(join(dir, 'out.duckdb'))).toBe(false);
+  });
+});
+
 describe('cloudKmsClientOptions', () => {
   it('splits an http endpoint into host, port and protocol, and uses the token from the env', () => {
     const options = cloudKmsClientOptions(
