@@ -8,7 +8,7 @@
  * not JSON, so the dead-letter path is covered too.
  */
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -277,4 +277,20 @@ describe('no canary leaks through the sluice binary', () => {
       });
     }
   }
+  it('tokenized: a later run that reads no user records still tokenizes directory names', async () => {
+    const name = 'tokenized-duckdb';
+    const run = runs.get(name);
+    if (!run) throw new Error('first run missing');
+    const [a, b] = people as [CanaryPerson, CanaryPerson];
+    const later = messageRecord('1700000200.000100', {
+      text: `${a.realName} asked ${b.displayName} for ${gen.next('EMAIL_ADDRESS')}`,
+    });
+    await appendFile(join(root, 'input', 'records.jsonl'), `${JSON.stringify(later)}\n`);
+    const again = await runBin(['run', 'policy.json', '--until-caught-up'], run.dir);
+    expect(again.code).toBe(0);
+    expect(again.output).toContain('read 1,');
+    const db = await duckdbDump(join(run.dir, 'out', 'warehouse.duckdb'));
+    expect(db.messages).toBe(4);
+    assertNoCanaries({ ...(await collectFiles(run.dir)), logs: again.output, 'duckdb tables': db.dump }, gen.values());
+  });
 });
