@@ -22,6 +22,8 @@ if (!real) {
   sim = await startSlackSimulator({ workspace, timeScale: 120 });
   process.env.SLACK_BOT_TOKEN = sim.botToken;
   process.env.SLACK_API_URL = sim.apiUrl;
+  // The simulator's minute lasts half a real second; the connector paces itself on the same clock.
+  process.env.SLACK_SIM_TIME_SCALE = String(sim.timeScale);
   console.log(
     `Slack simulator: ${sim.workspace.listUsers().length} users, ${sim.workspace.listChannels().length} channels, ${sim.workspace.messageCount()} messages (synthetic, seeded)`,
   );
