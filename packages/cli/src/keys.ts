@@ -60,7 +60,7 @@ export function cloudKmsClientOptions(
     authClient.setCredentials({ access_token: token });
     options.authClient = authClient;
   }
-  // Otherwise the client finds Google's application default credentials itself.
+  // Otherwise `openKeyring` resolves Google's application default credentials.
   return options;
 }
 
