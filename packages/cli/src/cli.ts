@@ -219,7 +219,7 @@ async function deleteTenant(args: readonly string[], out: (t: string) => void) {
   const file = policyArg(positionals);
   if (!values.yes) throw new UsageError('delete-tenant removes every stored record of the tenant; pass --yes');
   const result = await deleteTenantData(file);
-  out(`deleted: ${result.sinkRows} rows from the sink, and the tenant's state`);
+  out(`deleted: ${result.sinkRows} rows from the sink, ${result.keyVersions} key versions, and the tenant's state`);
   return 0;
 }
 

@@ -21,7 +21,7 @@ import {
 } from '@sluice/core';
 import { type LoadedPolicy, type LoadOptions, loadPolicyFile, pipelineConfigFromPolicy } from '@sluice/policy';
 import { builtinPlugins } from './builtins.js';
-import { createKeyServices } from './keys.js';
+import { createKeyServices, deleteTenantKeys } from './keys.js';
 
 export interface PreparedPolicy {
   loaded: LoadedPolicy;
@@ -78,17 +78,22 @@ export async function runPolicyFile(file: string, options: RunOptions = {}): Pro
   const state = openStateStore(loaded);
   try {
     const keys = await createKeyServices(loaded, state, resolved, logger);
-    const pipeline = await instantiatePipeline(resolved, {
-      state,
-      logger,
-      baseDir: loaded.baseDir,
-      services: createServiceRegistry(keys),
-      options: { mode: options.mode ?? 'until-caught-up' },
-    });
-    options.onStart?.(pipeline);
-    const summary = await pipeline.run();
-    const retention = await applyRetention(prepared, state, logger);
-    return { summary, retention, warnings: loaded.warnings };
+    try {
+      const pipeline = await instantiatePipeline(resolved, {
+        state,
+        logger,
+        baseDir: loaded.baseDir,
+        services: createServiceRegistry(keys),
+        options: { mode: options.mode ?? 'until-caught-up' },
+      });
+      options.onStart?.(pipeline);
+      const summary = await pipeline.run();
+      const retention = await applyRetention(prepared, state, logger);
+      return { summary, retention, warnings: loaded.warnings };
+    } finally {
+      // Releases the Cloud KMS client, if any: an embedding process must not keep it open.
+      await (keys['keys.close'] as (() => Promise<void>) | undefined)?.();
+    }
   } finally {
     await state.close();
   }
@@ -132,7 +137,7 @@ async function applyRetention(prepared: PreparedPolicy, state: StateStore, logge
 export async function deleteTenantData(
   file: string,
   options: { logger?: Logger; registry?: PluginRegistry } = {},
-): Promise<{ sinkRows: number }> {
+): Promise<{ sinkRows: number; keyVersions: number }> {
   const logger = options.logger ?? createLogger();
   const { loaded, resolved } = await preparePolicy(file, {
     ...(options.registry ? { registry: options.registry } : {}),
@@ -160,13 +165,15 @@ export async function deleteTenantData(
       await sink.close?.();
     }
     await state.deleteTenant(resolved.tenant);
+    // Without its data keys, tokens of this tenant can never be reversed or linked again.
+    const keys = await deleteTenantKeys(loaded);
     await state.appendAudit(resolved.tenant, {
       action: 'tenant_deleted',
       actor: 'cli',
       subject: resolved.tenant,
-      details: { sinkRows },
+      details: { sinkRows, keyVersions: keys.versions },
     });
-    return { sinkRows };
+    return { sinkRows, keyVersions: keys.versions };
   } finally {
     await state.close();
   }
