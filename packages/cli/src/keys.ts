@@ -5,10 +5,17 @@
  * checked before anything is read, so a disabled, destroyed or missing key stops the run (fail closed).
  */
 import { resolve } from 'node:path';
-import type { Logger, ResolvedPipeline, StateStore } from '@sluice/core';
+import {
+  type Logger,
+  type ResolvedPipeline,
+  STATE_SEALER_SERVICE,
+  type StateStore,
+  type ValueSealer,
+} from '@sluice/core';
 import {
   type CloudKmsClientOptions,
   CloudKmsKeyProvider,
+  createTokenizer,
   FileWrappedKeyStore,
   type KeyEncryptionKey,
   KeyUnavailableError,
@@ -20,6 +27,8 @@ import { GoogleAuth, OAuth2Client } from 'google-auth-library';
 
 /** Transforms that cannot run without the tenant keyring. */
 const KEY_CONSUMERS = new Set(['tokenize-pii']);
+/** Sources that keep content in the state store for a while (sealed with the tenant key). */
+const SEALING_SOURCES = new Set(['slack']);
 
 /** Env variable holding a fixed OAuth access token for Cloud KMS (tests, or `gcloud auth print-access-token`). */
 export const KMS_ACCESS_TOKEN_ENV = 'SLUICE_KMS_ACCESS_TOKEN';
@@ -125,7 +134,22 @@ export async function deleteTenantKeys(loaded: LoadedPolicy): Promise<{ versions
 
 /** Whether a pipeline needs the keyring: a transform that tokenizes, or a `keys` section in the policy. */
 export function needsKeys(loaded: LoadedPolicy, resolved: ResolvedPipeline): boolean {
-  return loaded.policy.keys !== undefined || resolved.transforms.some((t) => KEY_CONSUMERS.has(t.definition.type));
+  return (
+    loaded.policy.keys !== undefined ||
+    SEALING_SOURCES.has(resolved.source.definition.type) ||
+    resolved.transforms.some((t) => KEY_CONSUMERS.has(t.definition.type))
+  );
+}
+
+/** Seals state values of the tenant as reversible tokens under its data key (AES-SIV). */
+export function stateSealer(keyring: TenantKeyring, tenant: string): ValueSealer {
+  const tokenizer = createTokenizer(keyring, { tenant, mode: 'reversible' });
+  // A key failure surfaces on first use; do not let it become an unhandled rejection before that.
+  tokenizer.catch(() => undefined);
+  return {
+    seal: async (plaintext) => (await tokenizer).tokenize('STATE', plaintext),
+    open: async (sealed) => (await (await tokenizer).detokenize(sealed)).value,
+  };
 }
 
 /**
@@ -140,5 +164,9 @@ export async function createKeyServices(
 ): Promise<Record<string, unknown>> {
   if (!needsKeys(loaded, resolved)) return {};
   const opened = await openKeyring(loaded, logger);
-  return { keys: opened.keyring, 'keys.close': opened.close };
+  return {
+    keys: opened.keyring,
+    [STATE_SEALER_SERVICE]: stateSealer(opened.keyring, loaded.policy.tenant),
+    'keys.close': opened.close,
+  };
 }

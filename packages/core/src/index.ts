@@ -92,6 +92,8 @@ export {
   slackTsToMicros,
   UserRecordSchema,
 } from './records.js';
+export type { ValueSealer } from './sealed-state.js';
+export { STATE_SEALER_SERVICE, sealNamespaces } from './sealed-state.js';
 export type { AuditEvent, AuditEventInput, DeadLetterEntry, StateStore } from './state.js';
 export { createMemoryStateStore, pipelineIdFor, SqliteStateStore } from './state.js';
 export { createAjv, escapePointer, issuesFromAjv, validateAgainst } from './validation.js';

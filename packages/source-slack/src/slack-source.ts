@@ -9,15 +9,19 @@ import { type Static, Type } from '@sinclair/typebox';
 import {
   ConfigError,
   defineSource,
+  FatalError,
   type Logger,
   type PluginContext,
   type SourceInstance,
   type SourceItem,
   type SourceReadOptions,
+  STATE_SEALER_SERVICE,
   type StateStore,
+  sealNamespaces,
+  type ValueSealer,
 } from '@sluice/core';
 import { SlackHistorySource } from './history-source.js';
-import { SlackLiveSource } from './live-source.js';
+import { LIVE_NAMESPACE, SlackLiveSource } from './live-source.js';
 import { mergeAsyncIterables } from './merge.js';
 import { type RateLimitProfile, SlackMethodScheduler } from './rate-limit.js';
 import { SlackApi } from './slack-api.js';
@@ -196,12 +200,22 @@ export const slackSource = defineSource({
   summary: 'Slack history backfill of the channels the bot is in, then live events over Socket Mode.',
   configSchema: SlackSourceConfigSchema,
   create(config: SlackSourceConfig, ctx: PluginContext) {
+    // The live buffer holds Slack payloads between the ack to Slack and the sink's write: sealed with
+    // the tenant key, never in clear in the state file. Without a sealer the source refuses to start.
+    const sealer = ctx.services.get<ValueSealer>(STATE_SEALER_SERVICE);
+    if (!sealer) {
+      throw new FatalError(
+        'key_missing',
+        'the slack source needs the tenant key to seal its live-event buffer (service "state.sealer")',
+      );
+    }
+    const state = sealNamespaces(ctx.state, sealer, [LIVE_NAMESPACE]);
     return new SlackSource({
       tenant: ctx.tenant,
       botToken: config.botToken,
       rateLimitProfile: config.rateLimitProfile,
       live: config.live,
-      state: ctx.state,
+      state,
       logger: ctx.logger,
       ...(config.appToken ? { appToken: config.appToken } : {}),
       ...(config.apiUrl ? { apiUrl: config.apiUrl } : {}),

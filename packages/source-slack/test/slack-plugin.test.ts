@@ -17,8 +17,10 @@ import {
   type SinkInstance,
   type SluiceRecord,
   SqliteStateStore,
+  STATE_SEALER_SERVICE,
   type StateStore,
   silentLogger,
+  type ValueSealer,
 } from '@sluice/core';
 import { generateSyntheticWorkspace, startSlackSimulator } from '@sluice/testkit/slack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,7 +37,16 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function context(state: StateStore): PluginContext {
+/** A reversible stand-in for the tenant-key sealer the CLI provides (real sealing is tested in @sluice/cli). */
+const testSealer: ValueSealer = {
+  seal: (text) => `sealed:${Buffer.from(text).toString('base64')}`,
+  open: (sealed) => Buffer.from(sealed.slice('sealed:'.length), 'base64').toString(),
+};
+
+function context(
+  state: StateStore,
+  services = createServiceRegistry({ [STATE_SEALER_SERVICE]: testSealer }),
+): PluginContext {
   return {
     tenant: 'acme',
     componentId: 'source',
@@ -43,7 +54,7 @@ function context(state: StateStore): PluginContext {
     logger: silentLogger(),
     state,
     audit: async () => undefined,
-    services: createServiceRegistry(),
+    services,
     signal: new AbortController().signal,
   };
 }
@@ -58,6 +69,16 @@ function memorySink(written: SluiceRecord[]): SinkInstance {
 }
 
 describe('slack plugin', () => {
+  it('refuses to start without the tenant sealer for its live buffer', () => {
+    const state = new SqliteStateStore(':memory:');
+    expect(() =>
+      slackSource.create(
+        { botToken: 'xoxb-test', rateLimitProfile: 'tier3', live: false },
+        context(state, createServiceRegistry()),
+      ),
+    ).toThrow(expect.objectContaining({ code: 'key_missing' }));
+  });
+
   it('refuses live mode without an app token', async () => {
     const state = new SqliteStateStore(':memory:');
     await expect(
