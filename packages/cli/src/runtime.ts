@@ -16,6 +16,7 @@ import {
   type PluginRegistry,
   type ResolvedPipeline,
   resolvePipeline,
+  type SinkInstance,
   SqliteStateStore,
   type StateStore,
 } from '@sluice/core';
@@ -99,21 +100,29 @@ export async function runPolicyFile(file: string, options: RunOptions = {}): Pro
   }
 }
 
+/** The policy's sink, opened outside a pipeline for retention and tenant deletion. */
+function openSinkForMaintenance(prepared: PreparedPolicy, state: StateStore, logger: Logger): Promise<SinkInstance> {
+  const { resolved, loaded } = prepared;
+  return Promise.resolve(
+    resolved.sink.definition.create(resolved.sink.config as never, {
+      tenant: resolved.tenant,
+      componentId: resolved.sink.id,
+      baseDir: loaded.baseDir,
+      logger,
+      state,
+      services: createServiceRegistry(),
+      signal: new AbortController().signal,
+      audit: (event) => state.appendAudit(resolved.tenant, event),
+    }),
+  );
+}
+
 /** Deletes records older than `retention.days` through the sink, and audits it. */
 async function applyRetention(prepared: PreparedPolicy, state: StateStore, logger: Logger) {
   const days = prepared.loaded.policy.retention?.days;
   if (days === undefined) return null;
-  const { resolved, loaded } = prepared;
-  const sink = await resolved.sink.definition.create(resolved.sink.config as never, {
-    tenant: resolved.tenant,
-    componentId: resolved.sink.id,
-    baseDir: loaded.baseDir,
-    logger,
-    state,
-    services: createServiceRegistry(),
-    signal: new AbortController().signal,
-    audit: (event) => state.appendAudit(resolved.tenant, event),
-  });
+  const { resolved } = prepared;
+  const sink = await openSinkForMaintenance(prepared, state, logger);
   try {
     if (!sink.applyRetention) {
       logger.warn({ sink: resolved.sink.definition.type }, 'sink does not support retention');
@@ -145,16 +154,7 @@ export async function deleteTenantData(
   });
   const state = openStateStore(loaded);
   try {
-    const sink = await resolved.sink.definition.create(resolved.sink.config as never, {
-      tenant: resolved.tenant,
-      componentId: resolved.sink.id,
-      baseDir: loaded.baseDir,
-      logger,
-      state,
-      services: createServiceRegistry(),
-      signal: new AbortController().signal,
-      audit: (event) => state.appendAudit(resolved.tenant, event),
-    });
+    const sink = await openSinkForMaintenance({ loaded, resolved }, state, logger);
     let sinkRows = 0;
     try {
       if (!sink.deleteTenant) {

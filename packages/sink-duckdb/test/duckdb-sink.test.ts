@@ -18,9 +18,9 @@ import {
   type SluiceRecord,
   silentLogger,
 } from '@sluice/core';
+import { audit, channel, deletion, message, user } from '@sluice/testkit/records';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DuckdbInstancePool, DuckdbSink, duckdbSink, TABLE_NAMES } from '../src/index.js';
-import { audit, channel, deletion, message, user } from './records.js';
 
 let dir: string;
 let pool: DuckdbInstancePool;

@@ -15,9 +15,9 @@ import {
   type SluiceRecord,
   silentLogger,
 } from '@sluice/core';
+import { audit, channel, deletion, message, user } from '@sluice/testkit/records';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { compactJsonl, JsonlSink, jsonlFile, jsonlSink, readLatest } from '../src/index.js';
-import { audit, channel, deletion, message, user } from './records.js';
 
 let dir: string;
 const open_: JsonlSink[] = [];

@@ -1,6 +1,6 @@
 /**
- * Hand-built canonical records for the sink tests, shaped like the schemas in `@sluice/core` records:
- * each builder fills the required fields and lets a test override any of them.
+ * Hand-built canonical records for tests of sinks and plugins (`@sluice/testkit/records`), shaped like
+ * the schemas in `@sluice/core`: each builder fills the required fields and lets a test override any.
  */
 import type { AuditRecord, ChannelRecord, MessageRecord, UserRecord } from '@sluice/core';
 
