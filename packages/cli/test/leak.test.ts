@@ -21,7 +21,7 @@ import {
   canaryMessageContent,
   collectFiles,
   createCanaryGenerator,
-} from '@sluice/transforms/testing';
+} from '@sluice/testkit/canaries';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
 

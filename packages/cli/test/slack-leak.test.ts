@@ -18,7 +18,7 @@ import {
   canaryMessageContent,
   collectFiles,
   createCanaryGenerator,
-} from '@sluice/transforms/testing';
+} from '@sluice/testkit/canaries';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryDuckdb, runSluiceOk } from './helpers.js';
 

@@ -27,10 +27,10 @@ import {
   MemoryWrappedKeyStore,
   TenantKeyring,
 } from '@sluice/keys';
+import { assertNoCanaries, canaryMessageContent, createCanaryGenerator } from '@sluice/testkit/canaries';
 import { startKmsSimulator } from '@sluice/testkit/kms';
 import { OAuth2Client } from 'google-auth-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertNoCanaries, canaryMessageContent, createCanaryGenerator } from './testing.js';
 import { tokenizePii } from './tokenize-pii.js';
 
 let dir: string;

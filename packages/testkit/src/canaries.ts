@@ -1,5 +1,5 @@
 /**
- * Test helpers for plugin authors and leak tests (`@sluice/transforms/testing`): a seeded generator of
+ * Test helpers for plugin authors and leak tests (`@sluice/testkit/canaries`): a seeded generator of
  * canary values (fake but valid PII of every entity type, each unique and recognisable), a reader that
  * loads every file under a directory (binary files such as DuckDB or SQLite as latin1, so canaries in
  * them are found too), and an assertion that no canary survives anywhere. They live here rather than in

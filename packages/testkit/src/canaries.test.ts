@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createDetector } from '@sluice/pii';
 import { describe, expect, it } from 'vitest';
-import { assertNoCanaries, collectFiles, createCanaryGenerator } from './testing.js';
+import { assertNoCanaries, collectFiles, createCanaryGenerator } from './canaries.js';
 
 describe('canary generator', () => {
   it('is deterministic for a seed and never repeats a canary', () => {
