@@ -347,13 +347,21 @@ export class SlackHistorySource implements SourceInstance {
         resumeBefore: microsToTs(resume),
       },
     });
+    const pageArgs = (bound: number | null): Record<string, unknown> => {
+      const args: Record<string, unknown> = { channel, limit, oldest: microsToTs(range.oldest - 1), inclusive: false };
+      if (bound !== null) args.latest = microsToTs(bound);
+      return args;
+    };
+    // The next history page and the current page's threads are fetched while items are emitted, so
+    // that conversations.history and conversations.replies both use their budgets at the same time.
+    let nextPage: { bound: number; page: Promise<Record<string, unknown>> } | null = null;
     while (!ctx.signal.aborted) {
       if (this.left.has(channel)) return false;
-      const args: Record<string, unknown> = { channel, limit, oldest: microsToTs(range.oldest - 1), inclusive: false };
-      if (before !== null) args.latest = microsToTs(before);
+      const prefetchedPage = nextPage !== null && nextPage.bound === before ? nextPage.page : null;
+      nextPage = null;
       let page: Record<string, unknown>;
       try {
-        page = await api.call('conversations.history', args, ctx.signal);
+        page = await (prefetchedPage ?? api.call('conversations.history', pageArgs(before), ctx.signal));
       } catch (error) {
         if (!isChannelGone(error)) throw error;
         yield this.leftItem(channel, error.slackError);
@@ -376,6 +384,20 @@ export class SlackHistorySource implements SourceInstance {
         before = latest;
       }
       const hasMore = page.has_more === true;
+      if (hasMore) {
+        const bound = slackTsToMicros(messages[messages.length - 1]?.ts as string);
+        nextPage = { bound, page: api.call('conversations.history', pageArgs(bound), ctx.signal) };
+        nextPage.page.catch(() => undefined);
+      }
+      const threadFetches = new Map<string, Promise<SlackObject[]>>();
+      for (const raw of messages) {
+        const args = this.repliesArgs(channel, raw, ctx);
+        if (args === null) continue;
+        const fetch = api.paginate('conversations.replies', args, 'messages', ctx.signal);
+        // Awaited (and its error handled) when the thread's turn comes; never left unhandled.
+        fetch.catch(() => undefined);
+        threadFetches.set(raw.ts as string, fetch);
+      }
       for (let i = 0; i < messages.length; i++) {
         const raw = messages[i] as SlackObject;
         const ts = raw.ts as string;
@@ -383,7 +405,7 @@ export class SlackHistorySource implements SourceInstance {
         const previous = ctx.frozen ?? sweepState(before as number);
         const after: HistoryCheckpoint =
           ctx.frozen ?? (last ? { highWater: microsToTs(latest), sweep: null } : sweepState(slackTsToMicros(ts)));
-        const group = yield* this.thread(channel, raw, previous, ctx);
+        const group = yield* this.thread(channel, raw, previous, ctx, threadFetches.get(ts));
         if (group === false) return false;
         const record = normalizeMessage(raw, {
           tenant: this.tenant,
@@ -408,12 +430,8 @@ export class SlackHistorySource implements SourceInstance {
    * fetched, and only their new replies. Returns the group to finish in the parent's `onDone`, null
    * when there was nothing to fetch, or false when the channel became unreadable.
    */
-  private async *thread(
-    channel: string,
-    parent: SlackObject,
-    previous: HistoryCheckpoint,
-    ctx: SweepContext,
-  ): AsyncGenerator<SourceItem, ThreadGroup | null | false> {
+  /** The `conversations.replies` arguments for a parent whose thread must be (re)read, or null. */
+  private repliesArgs(channel: string, parent: SlackObject, ctx: SweepContext): Record<string, unknown> | null {
     const ts = parent.ts as string;
     const latestReply = parent.latest_reply;
     const replyCount = typeof parent.reply_count === 'number' ? parent.reply_count : 0;
@@ -427,9 +445,25 @@ export class SlackHistorySource implements SourceInstance {
       limit: pageSizeFor(api.scheduler.profile, 'conversations.replies', this.options.pageSize),
     };
     if (typeof seen === 'string' && isSlackTs(seen)) args.oldest = seen;
+    return args;
+  }
+
+  private async *thread(
+    channel: string,
+    parent: SlackObject,
+    previous: HistoryCheckpoint,
+    ctx: SweepContext,
+    prefetched?: Promise<SlackObject[]>,
+  ): AsyncGenerator<SourceItem, ThreadGroup | null | false> {
+    const ts = parent.ts as string;
+    const latestReply = parent.latest_reply as string;
+    const args = this.repliesArgs(channel, parent, ctx);
+    if (args === null) return null;
+    const seen = ctx.threads.get(ts);
+    const { api } = this.options;
     let replies: SlackObject[];
     try {
-      replies = await api.paginate('conversations.replies', args, 'messages', ctx.signal);
+      replies = await (prefetched ?? api.paginate('conversations.replies', args, 'messages', ctx.signal));
     } catch (error) {
       // A parent deleted since the history page was read: nothing to fetch.
       if (error instanceof SlackPlatformError && error.slackError === 'thread_not_found') return null;
