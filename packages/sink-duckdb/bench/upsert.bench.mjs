@@ -2,7 +2,7 @@
  * Throughput of the DuckDB sink for batches of 1,000 messages (fresh keys, then a replay of the same
  * batches, which must be no-ops), against a baseline from the same run: the same upserts as one
  * prepared `INSERT … ON CONFLICT` per row inside one transaction per batch. Prints records/s and the
- * ratio. Run after building: `node packages/sink-duckdb/bench/upsert.mjs [batches]`.
+ * ratio. Run after building: `node packages/sink-duckdb/bench/upsert.bench.mjs [batches]`.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
