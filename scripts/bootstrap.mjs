@@ -41,7 +41,8 @@ function findPnpm() {
 }
 
 const pnpm = findPnpm();
-run(pnpm, ['install', '--frozen-lockfile', '--prefer-offline']);
+// No TTY in CI or under npm: never stop to ask before re-linking node_modules.
+run(pnpm, ['install', '--frozen-lockfile', '--prefer-offline', '--config.confirmModulesPurge=false']);
 run(pnpm, ['run', 'build']);
 
 if (task === 'test') {
