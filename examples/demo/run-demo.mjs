@@ -71,4 +71,4 @@ const [{ leaks }] = await rows(
 console.log(`\nMessages with an email address in clear: ${leaks}`);
 conn.closeSync();
 db.closeSync();
-console.log('\nNext: pnpm sluice explain examples/demo/policy.json   (the data inventory of this policy)');
+console.log('\nNext: npm run sluice -- explain examples/demo/policy.json   (the data inventory of this policy)');
