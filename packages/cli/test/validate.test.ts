@@ -69,6 +69,18 @@ describe('sluice validate', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('rejects a plugin whose config schema does not compile, naming it, with exit 2', () => {
+    writeFileSync(
+      join(dir, 'odd-schema.mjs'),
+      `export default { kind: 'transform', type: 'odd', version: '1', summary: 'x',
+        configSchema: { type: 'object', markdownDescription: 'not a keyword' }, create: () => (r) => r };`,
+    );
+    const file = policyFile('odd.json', { ...good, transforms: [{ use: './odd-schema.mjs' }] });
+    const r = sluice('validate', file);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${file}: /transforms/0/use: transform "odd" has a config schema that does not compile`);
+  });
+
   it('rejects a missing policy file and bad arguments with exit 2', () => {
     expect(sluice('validate', join(dir, 'nope.json')).code).toBe(2);
     expect(sluice('validate').code).toBe(2);

@@ -186,7 +186,18 @@ export async function resolvePipeline(config: PipelineConfig, options: ResolveOp
       return undefined;
     }
     const cfg = structuredClone(c.with ?? {});
-    const found = validateAgainst(loaded.configSchema, cfg, `${c.path}/with`);
+    let found: ConfigIssue[];
+    try {
+      found = validateAgainst(loaded.configSchema, cfg, `${c.path}/with`);
+    } catch (error) {
+      issues.push({
+        path: c.usePath ?? `${c.path}/use`,
+        code: 'plugin_invalid',
+        message: `${kind} "${loaded.type}" has a config schema that does not compile: ${error instanceof Error ? error.message.split('\n')[0] : 'unknown error'}`,
+        hint: 'fix the plugin: configSchema must be a JSON Schema (draft 2020-12) without unknown keywords',
+      });
+      return undefined;
+    }
     if (found.length > 0) {
       issues.push(...found.map((i) => ({ ...i, message: `${kind} "${loaded.type}": ${i.message}` })));
       return undefined;
@@ -272,22 +283,26 @@ export async function instantiatePipeline(resolved: ResolvedPipeline, options: I
   for (const t of resolved.transforms) {
     const ctx = contextFor(t.id);
     const fn = await create(t, () => t.definition.create(t.config as never, ctx));
-    transforms.push({ id: t.id, type: t.definition.type, privacy: t.definition.privacy, fn, ctx });
+    // Plain-object plugins may lack the flag: a transform counts as privacy unless it says otherwise.
+    transforms.push({ id: t.id, type: t.definition.type, privacy: t.definition.privacy !== false, fn, ctx });
   }
   const sinkCtx = contextFor(resolved.sink.id);
   const sink = await create(resolved.sink, () =>
     resolved.sink.definition.create(resolved.sink.config as never, sinkCtx),
   );
-  const pipeline = createPipeline({
-    tenant: resolved.tenant,
-    pipelineId,
-    source: { id: resolved.source.id, instance: source },
-    transforms,
-    sink: { id: resolved.sink.id, instance: sink },
-    state: options.state,
-    logger: options.logger,
-    options: { ...resolved.options, ...options.options },
-  });
+  created.push(sink);
+  const pipeline = await create(resolved.sink, () =>
+    createPipeline({
+      tenant: resolved.tenant,
+      pipelineId,
+      source: { id: resolved.source.id, instance: source },
+      transforms,
+      sink: { id: resolved.sink.id, instance: sink },
+      state: options.state,
+      logger: options.logger,
+      options: { ...resolved.options, ...options.options },
+    }),
+  );
   // Plugins see the pipeline's own stop signal.
   pipeline.signal.addEventListener('abort', () => abort.abort(), { once: true });
   return pipeline;

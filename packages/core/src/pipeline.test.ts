@@ -243,4 +243,53 @@ describe('Pipeline', () => {
     await expect(running).rejects.toMatchObject({ code: 'shutdown_deadline_exceeded' });
     expect((await state.loadCheckpoints('t1/main')).get('C1')).toBe(9);
   });
+
+  it('stops, without acking, when a transform keeps failing with retryable errors', async () => {
+    const state = createMemoryStateStore();
+    const sink = recordingSink();
+    const flaky = transform(state, 'transforms[0]', (record) => {
+      if (record.kind === 'message' && record.ts === message(3).ts) {
+        throw new RetryableError('upstream_unavailable', 'the key service is down', { retryAfterMs: 1 });
+      }
+      return record;
+    });
+    const run = createPipeline(spec(state, arraySource(10), sink, [flaky], { transformAttempts: 2 })).run();
+    await expect(run).rejects.toMatchObject({ code: 'transform_failed', component: 'transforms[0]' });
+    expect(await state.listDeadLetters()).toEqual([]);
+    const saved = (await state.loadCheckpoints('t1/main')).get('C1');
+    expect(saved === undefined || (saved as number) < 3).toBe(true);
+  });
+
+  it('keeps saving checkpoints after one save failed', async () => {
+    const state = createMemoryStateStore();
+    let failures = 1;
+    const flakyState: StateStore = {
+      ...state,
+      loadCheckpoints: (p) => state.loadCheckpoints(p),
+      appendAudit: (t, e) => state.appendAudit(t, e),
+      appendDeadLetter: (e) => state.appendDeadLetter(e),
+      async saveCheckpoints(pipeline, checkpoints) {
+        if (failures-- > 0) throw new FatalError('state_store_failed', 'disk full');
+        return state.saveCheckpoints(pipeline, checkpoints);
+      },
+    };
+    const run = createPipeline({ ...spec(flakyState, arraySource(30), recordingSink()) }).run();
+    await expect(run).rejects.toMatchObject({ code: 'state_store_failed' });
+    // The final save after the failure still records what was acked.
+    expect((await state.loadCheckpoints('t1/main')).get('C1')).toBeGreaterThanOrEqual(9);
+  });
+
+  it('keeps only the envelope of a record that failed validation in its dead letter', async () => {
+    const state = createMemoryStateStore();
+    const make = (i: number) =>
+      ({
+        ...message(i),
+        reactions: [{ name: 'x', count: 1, users: ['U1'], comment: 'call +1 415 555 0100' }],
+      }) as unknown as SluiceRecord;
+    await createPipeline(spec(state, arraySource(1, { make }), recordingSink())).run();
+    const [dead] = await state.listDeadLetters();
+    expect(dead).toMatchObject({ code: 'record_invalid' });
+    expect(JSON.stringify(dead!.record)).not.toMatch(/555|alice/);
+    expect(dead!.record).toMatchObject({ kind: 'message', key: message(0).key });
+  });
 });

@@ -40,7 +40,7 @@ export interface PipelineOptions {
   transformConcurrency: number;
   batch: BatchOptions;
   sinkRetry: RetryOptions;
-  /** Attempts for a transform that throws a RetryableError before the record is dead-lettered. */
+  /** Attempts for a transform that throws a RetryableError before the pipeline stops (fatal). */
   transformAttempts: number;
   /** `stop()` waits this long for in-flight records to drain before giving up. */
   shutdownDeadlineMs: number;
@@ -54,7 +54,7 @@ export const DEFAULT_PIPELINE_OPTIONS: PipelineOptions = {
   transformConcurrency: 16,
   batch: { maxRecords: 1_000, maxBytes: 4 * 1024 * 1024, maxMs: 500 },
   sinkRetry: { maxAttempts: 8, initialDelayMs: 200, maxDelayMs: 30_000 },
-  transformAttempts: 3,
+  transformAttempts: 5,
   shutdownDeadlineMs: 30_000,
   validateRecords: true,
   mode: 'until-caught-up',
@@ -151,16 +151,16 @@ export class Pipeline {
     if (this.running) throw new FatalError('pipeline_failed', 'pipeline is already running');
     this.running = true;
     const { state } = this.spec;
-    const checkpoints = await state.loadCheckpoints(this.id);
-    await state.appendAudit(this.tenant, {
-      action: 'pipeline_started',
-      actor: 'pipeline',
-      subject: this.id,
-      details: { mode: this.options.mode, partitionsResumed: checkpoints.size },
-    });
-    this.log.info({ partitionsResumed: checkpoints.size, mode: this.options.mode }, 'pipeline started');
     let failure: unknown;
     try {
+      const checkpoints = await state.loadCheckpoints(this.id);
+      await state.appendAudit(this.tenant, {
+        action: 'pipeline_started',
+        actor: 'pipeline',
+        subject: this.id,
+        details: { mode: this.options.mode, partitionsResumed: checkpoints.size },
+      });
+      this.log.info({ partitionsResumed: checkpoints.size, mode: this.options.mode }, 'pipeline started');
       await new Promise<void>((resolve, reject) => {
         this.build(checkpoints).subscribe({ complete: resolve, error: reject });
       });
@@ -168,6 +168,7 @@ export class Pipeline {
       failure = error;
     } finally {
       clearTimeout(this.saveTimer);
+      clearTimeout(this.deadlineTimer);
       this.abort.abort();
     }
     try {
@@ -175,7 +176,8 @@ export class Pipeline {
     } catch (error) {
       failure ??= error;
     }
-    await this.closeComponents();
+    await this.closeComponents(this.deadlineHit ? 2_000 : this.options.shutdownDeadlineMs);
+    this.running = false;
     const metrics = this.metrics();
     const outcome = this.stopping ? 'stopped' : 'completed';
     await state
@@ -210,12 +212,16 @@ export class Pipeline {
     this.stopping = true;
     this.log.info('stopping: draining in-flight records');
     this.abort.abort();
-    const deadline = setTimeout(() => {
+    this.deadlineTimer = setTimeout(() => {
+      this.deadlineHit = true;
       this.log.warn({ inFlight: this.checkpointer.size }, 'shutdown deadline exceeded; abandoning in-flight records');
       this.fail?.(new FatalError('shutdown_deadline_exceeded', 'shutdown deadline exceeded with records in flight'));
     }, this.options.shutdownDeadlineMs);
-    deadline.unref();
+    this.deadlineTimer.unref();
   }
+
+  private deadlineTimer: NodeJS.Timeout | undefined;
+  private deadlineHit = false;
 
   /** Ends the run with an error from outside the stream (deadline, background checkpoint save). */
   private fail: ((error: unknown) => void) | undefined;
@@ -274,6 +280,8 @@ export class Pipeline {
           if (this.options.validateRecords) {
             const problem = validateRecord(item.record);
             if (problem !== null) {
+              // Its fields failed the schema, so none can be trusted to hold what its name says.
+              env.record = envelopeOnly(item.record);
               await this.deadLetter(env, 'source', source.id, new PermanentError('record_invalid', problem), 1);
               continue;
             }
@@ -364,6 +372,14 @@ export class Pipeline {
       }
     }
     this.metricsState.component(t.id).errors++;
+    if (isSluiceError(error) && error.failure === 'retryable') {
+      // A dependency that stays down is not the record's fault: stop without acking, so the record is
+      // read again on the next run instead of being dead-lettered with its content withheld.
+      throw new FatalError('transform_failed', `${t.id} kept failing after ${attempt} attempts: ${error.message}`, {
+        cause: error,
+        component: t.id,
+      });
+    }
     await this.deadLetter(env, 'transform', t.id, error, attempt);
     return null;
   }
@@ -475,19 +491,22 @@ export class Pipeline {
 
   /** Saves checkpoints that advanced, then runs the sources' `onDone` hooks for what they cover. */
   private saveCheckpoints(): Promise<void> {
-    this.savePromise = this.savePromise.then(async () => {
-      const advanced = this.checkpointer.takeAdvanced();
-      const done = this.pendingDone;
-      this.pendingDone = [];
-      try {
-        await this.spec.state.saveCheckpoints(this.id, advanced);
-      } catch (error) {
-        this.checkpointer.restoreAdvanced(advanced);
-        this.pendingDone.unshift(...done);
-        throw error;
-      }
-      for (const hook of done) await hook();
-    });
+    // A failed save must not poison the chain: the next save retries what was restored.
+    this.savePromise = this.savePromise
+      .catch(() => undefined)
+      .then(async () => {
+        const advanced = this.checkpointer.takeAdvanced();
+        const done = this.pendingDone;
+        this.pendingDone = [];
+        try {
+          await this.spec.state.saveCheckpoints(this.id, advanced);
+        } catch (error) {
+          this.checkpointer.restoreAdvanced(advanced);
+          this.pendingDone.unshift(...done);
+          throw error;
+        }
+        for (const hook of done) await hook();
+      });
     return this.savePromise;
   }
 
@@ -500,15 +519,36 @@ export class Pipeline {
     this.saveTimer.unref();
   }
 
-  private async closeComponents(): Promise<void> {
+  /** Closes source and sink, each within `timeoutMs` (a sink stuck in a write must not hang shutdown). */
+  private async closeComponents(timeoutMs: number): Promise<void> {
     for (const close of [() => this.spec.source.instance.close?.(), () => this.spec.sink.instance.close?.()]) {
+      let timer: NodeJS.Timeout | undefined;
       try {
-        await close();
+        const timedOut = new Promise<'timeout'>((resolve) => {
+          timer = setTimeout(() => resolve('timeout'), timeoutMs);
+          timer.unref();
+        });
+        if ((await Promise.race([Promise.resolve(close()), timedOut])) === 'timeout') {
+          this.log.warn({ timeoutMs }, 'component did not close in time');
+        }
       } catch (error) {
         this.log.warn({ message: safeErrorMessage(error) }, 'component failed to close');
+      } finally {
+        clearTimeout(timer);
       }
     }
   }
+}
+
+/** Only the envelope of a record (kind, tenant, key, version, op), for records that failed validation. */
+function envelopeOnly(record: SluiceRecord): SluiceRecord {
+  const raw = record as unknown as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of ['kind', 'tenant', 'key', 'version', 'op']) {
+    const v = raw?.[k];
+    if (typeof v === 'string' || typeof v === 'number') out[k] = v;
+  }
+  return out as unknown as SluiceRecord;
 }
 
 /** Age of a record's event when it was written, for messages and audit events; null otherwise. */

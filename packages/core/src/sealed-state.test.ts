@@ -18,7 +18,7 @@ describe('sealNamespaces', () => {
     ]);
     await state.putValues('plain', [['k', { text: 'not sealed' }]]);
     expect(JSON.stringify(await raw.listValues('live'))).not.toContain('alice');
-    expect(await raw.getValue('live', 't:seen:E1')).toBe(1700000000);
+    expect(JSON.stringify(await raw.getValue('live', 't:seen:E1'))).not.toContain('1700000000');
     expect(await state.getValue('live', 't:buf:1')).toEqual({ event: { text: 'call alice@example.com' } });
     expect(await state.listValues('live', { prefix: 't:' })).toEqual([
       ['t:buf:1', { event: { text: 'call alice@example.com' } }],
@@ -27,11 +27,20 @@ describe('sealNamespaces', () => {
     expect(await raw.getValue('plain', 'k')).toEqual({ text: 'not sealed' });
   });
 
-  it('refuses to return an unsealed object found in a sealed namespace', async () => {
+  it.each([{ event: 'clear' }, ['alice@example.com'], 'alice@example.com', 42])(
+    'refuses to return an unsealed value (%j) found in a sealed namespace',
+    async (value) => {
+      const raw = new SqliteStateStore(':memory:');
+      await raw.putValues('live', [['k', value]]);
+      await expect(sealNamespaces(raw, sealer, ['live']).getValue('live', 'k')).rejects.toMatchObject({
+        code: 'state_store_failed',
+      });
+    },
+  );
+
+  it('seals strings too', async () => {
     const raw = new SqliteStateStore(':memory:');
-    await raw.putValues('live', [['k', { event: 'clear' }]]);
-    await expect(sealNamespaces(raw, sealer, ['live']).getValue('live', 'k')).rejects.toMatchObject({
-      code: 'state_store_failed',
-    });
+    await sealNamespaces(raw, sealer, ['live']).putValues('live', [['k', 'alice@example.com']]);
+    expect(JSON.stringify(await raw.getValue('live', 'k'))).not.toContain('alice');
   });
 });

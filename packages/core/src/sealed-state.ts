@@ -1,8 +1,8 @@
 /**
  * Sealed namespaces of a state store. Some state must hold content for a while (the live-event buffer
  * holds Slack payloads between the ack to Slack and the sink's write); such namespaces are sealed with
- * the tenant's key before they reach the store, so the state file never holds clear PII. Primitive
- * values (counters, timestamps, IDs) pass through; objects and arrays are sealed as one string.
+ * the tenant's key before they reach the store, so the state file never holds clear PII. Every value of
+ * a sealed namespace is sealed, whatever its type: a string can hold PII as well as an object can.
  */
 import { FatalError } from './errors.js';
 import type { Json } from './plugin.js';
@@ -23,10 +23,13 @@ const SEALED = '$sealed';
 export function sealNamespaces(store: StateStore, sealer: ValueSealer, namespaces: readonly string[]): StateStore {
   const sealed = new Set(namespaces);
   const seal = async (value: Json | undefined): Promise<Json | undefined> =>
-    value !== null && typeof value === 'object' ? { [SEALED]: await sealer.seal(JSON.stringify(value)) } : value;
+    value === undefined ? undefined : { [SEALED]: await sealer.seal(JSON.stringify(value)) };
   const open = async (value: Json | undefined): Promise<Json | undefined> => {
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;
-    const token = (value as Record<string, Json>)[SEALED];
+    if (value === undefined) return undefined;
+    const token =
+      value !== null && typeof value === 'object' && !Array.isArray(value)
+        ? (value as Record<string, Json>)[SEALED]
+        : undefined;
     if (typeof token !== 'string') {
       // Never hand content that should have been sealed back as if it were fine.
       throw new FatalError('state_store_failed', 'a sealed state namespace holds an unsealed value');
