@@ -220,9 +220,10 @@ export class DuckdbSink implements SinkInstance {
       const rows = byKind.get(kind) ?? new Map<string, StagedRow>();
       byKind.set(kind, rows);
       // One upsert statement must not carry a key twice: DuckDB 1.5 silently keeps an arbitrary one of
-      // them (older versions reject the statement). Keep the newest version; on a tie a delete wins.
+      // them (older versions reject the statement). Keep the newest version; on a tie the first one
+      // stays, as across batches, except that a delete wins (the upsert's WHERE does the same).
       const seen = rows.get(row.key);
-      if (!seen || row.version > seen.version || (row.version === seen.version && (row.deleted || !seen.deleted))) {
+      if (!seen || row.version > seen.version || (row.version === seen.version && row.deleted && !seen.deleted)) {
         rows.set(row.key, row);
       }
     });

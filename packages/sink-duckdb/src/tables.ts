@@ -192,6 +192,6 @@ export function upsertSql(schema: string, kind: RecordKind): string {
   return (
     `INSERT INTO ${quoteIdent(schema)}.${table} (${targets.join(', ')}) ` +
     `SELECT ${selects.join(', ')} FROM temp.main.${quoteIdent(stagingTableName(kind))} ` +
-    `ON CONFLICT (_tenant, _key) DO UPDATE SET ${updates} WHERE excluded._version > ${table}._version`
+    `ON CONFLICT (_tenant, _key) DO UPDATE SET ${updates} WHERE excluded._version > ${table}._version OR (excluded._version = ${table}._version AND excluded._deleted AND NOT ${table}._deleted)`
   );
 }

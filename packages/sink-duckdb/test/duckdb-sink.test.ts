@@ -178,6 +178,27 @@ describe('DuckdbSink upserts', () => {
     expect(await rows(sink, 'SELECT _deleted FROM tenant_acme.channels')).toEqual([{ _deleted: true }]);
   });
 
+  it('resolves a version tie the same way within a batch and across batches: the first write stays', async () => {
+    const first = user('acme', 'U1', 5, { real_name: 'first' });
+    const second = user('acme', 'U1', 5, { real_name: 'second' });
+    const oneBatch = await openSink('acme', 'one.duckdb');
+    await oneBatch.write([first, second]);
+    const twoBatches = await openSink('acme', 'two.duckdb');
+    await twoBatches.write([first]);
+    await twoBatches.write([second]);
+    const sql = 'SELECT real_name FROM tenant_acme.users';
+    expect(await rows(oneBatch, sql)).toEqual([{ real_name: 'first' }]);
+    expect(await rows(twoBatches, sql)).toEqual([{ real_name: 'first' }]);
+  });
+
+  it('lets a delete win a version tie across batches too', async () => {
+    const sink = await openSink();
+    const c = channel('acme', 'C9', 4);
+    await sink.write([c]);
+    await sink.write([deletion(c, 4)]);
+    expect(await rows(sink, 'SELECT _deleted FROM tenant_acme.channels')).toEqual([{ _deleted: true }]);
+  });
+
   it('round-trips all four kinds, with JSON columns and timestamps', async () => {
     const sink = await openSink();
     const u = user('acme', 'U1', 1, { email: 'a@example.com', is_restricted: true });

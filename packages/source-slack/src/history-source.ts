@@ -22,6 +22,7 @@ import {
 } from './normalize.js';
 import { pageSizeFor } from './rate-limit.js';
 import { isChannelGone, type SlackApi, SlackPlatformError } from './slack-api.js';
+import { waitForWake } from './wait.js';
 
 /** Namespaces in the state store; keys always start with `<tenant>:` so tenant deletion removes them. */
 export const THREADS_NAMESPACE = 'source-slack/threads';
@@ -102,6 +103,8 @@ export class SlackHistorySource implements SourceInstance {
   /** Positions as last emitted (not necessarily committed yet). */
   private readonly cursors = new Map<string, HistoryCheckpoint>();
   private readonly left = new Set<string>();
+  /** Channels swept to the end by this process: live events cover them from then on. */
+  private readonly liveCovered = new Set<string>();
   private readonly queue: Work[] = [];
   private wake: (() => void) | undefined;
   private teamId: string | null = null;
@@ -149,6 +152,7 @@ export class SlackHistorySource implements SourceInstance {
   /** Stops reading a channel (the bot was removed). */
   markLeft(id: string): void {
     this.left.add(id);
+    this.liveCovered.delete(id);
   }
 
   /** Calls auth.test once: team and bot user IDs. */
@@ -190,9 +194,8 @@ export class SlackHistorySource implements SourceInstance {
     while (!signal.aborted) {
       const work = this.queue.shift();
       if (!work) {
-        await new Promise<void>((resolve) => {
-          this.wake = resolve;
-          signal.addEventListener('abort', () => resolve(), { once: true });
+        await waitForWake(signal, (wake) => {
+          this.wake = wake;
         });
         this.wake = undefined;
         continue;
@@ -303,8 +306,11 @@ export class SlackHistorySource implements SourceInstance {
       const ok = yield* this.sweep(channel, { oldest, latest: highWater }, null, { ...ctx, frozen: current });
       if (!ok) return;
     }
-    const oldest = Math.max(highWater ?? windowStart, windowStart, since ?? 0);
-    yield* this.sweep(channel, { oldest, latest: null }, null, ctx);
+    // A gap fill may skip what live events covered, but only for channels this process swept to the
+    // end: a channel joined or re-joined while disconnected was never covered and is read in full.
+    const covered = since !== null && this.liveCovered.has(channel);
+    const oldest = Math.max(highWater ?? windowStart, windowStart, covered ? since : 0);
+    if (yield* this.sweep(channel, { oldest, latest: null }, null, ctx)) this.liveCovered.add(channel);
   }
 
   /** Loads a channel's per-message state, dropping entries for messages older than the window. */

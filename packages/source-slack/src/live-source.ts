@@ -24,6 +24,7 @@ import {
 } from './normalize.js';
 import { isChannelGone, type SlackApi, SlackPlatformError } from './slack-api.js';
 import { slackLogger } from './slack-logger.js';
+import { waitForWake } from './wait.js';
 
 export const LIVE_NAMESPACE = 'source-slack/live';
 
@@ -258,9 +259,8 @@ export class SlackLiveSource implements SourceInstance {
       const entry = this.pending.shift();
       if (!entry) {
         if (options.mode === 'until-caught-up') return;
-        await new Promise<void>((resolve) => {
-          this.wake = resolve;
-          signal.addEventListener('abort', () => resolve(), { once: true });
+        await waitForWake(signal, (wake) => {
+          this.wake = wake;
         });
         this.wake = undefined;
         continue;
@@ -384,12 +384,21 @@ export class SlackLiveSource implements SourceInstance {
    * the parent, unless a later reply to the same thread is already buffered and will do it.
    */
   private async refreshedParent(event: SlackObject, signal?: AbortSignal): Promise<SluiceRecord | null> {
+    if (this.options.refreshThreadParents === false) return null;
+    if (event.subtype === 'message_deleted') {
+      // A deleted reply changes its parent's reply_count and latest_reply: re-read the parent at the
+      // deletion's time, or the sink keeps the stale thread fields (newest version wins). Only the
+      // parent's ts is taken from `previous_message`; none of its content.
+      const parentTs = (event.previous_message as SlackObject | undefined)?.thread_ts;
+      const { channel, ts, deleted_ts: deletedTs } = event;
+      if (typeof channel !== 'string' || !isSlackTs(ts) || !isSlackTs(parentTs) || parentTs === deletedTs) return null;
+      return this.refreshMessage(channel, parentTs, slackTsToMicros(ts), signal);
+    }
     if (
-      this.options.refreshThreadParents === false ||
-      (event.subtype !== undefined &&
-        event.subtype !== 'thread_broadcast' &&
-        event.subtype !== 'file_share' &&
-        event.subtype !== 'bot_message')
+      event.subtype !== undefined &&
+      event.subtype !== 'thread_broadcast' &&
+      event.subtype !== 'file_share' &&
+      event.subtype !== 'bot_message'
     ) {
       return null;
     }

@@ -8,6 +8,7 @@ import type { AuditRecord, ChannelRecord, MessageRecord, SluiceRecord, StateStor
 import { createMemoryStateStore, slackTsToMicros, validateRecord } from '@sluice/core';
 import {
   DEFAULT_BOT_SCOPES,
+  formatTs,
   generateSyntheticWorkspace,
   type SlackChannelInfo,
   type SlackSimulator,
@@ -143,6 +144,42 @@ describe('slack source, live events', () => {
     const view = finalView(records);
     expect(view.get(`message:${channel}:${reply}`)).toMatchObject({ deleted: true, text: null, blocks: null });
     expect(view.get(`message:${key}`)).toMatchObject({ text: 'ship it tomorrow', reactions: [] });
+  });
+
+  it('re-reads the thread parent when a reply is deleted, so its thread fields are not left stale', async () => {
+    const s = await start();
+    const ws = s.workspace;
+    const source = slackSource(s);
+    running = startDriving(source);
+    await backfilled(source);
+    const { channel, user } = memberOf(ws);
+    const ts = ws.postMessage({ channel, user, text: 'parent' });
+    const key = `${channel}:${ts}`;
+    const reply = ws.postReply({ channel, user, text: 'only reply', threadTs: ts });
+    await waitFor(() => messages(running?.records() ?? [], key).some((m) => m.reply_count === 1));
+    const withReply = Math.max(...messages(running.records(), key).map((m) => m.version));
+    ws.deleteMessage({ channel, ts: reply });
+    await waitFor(() => messages(running?.records() ?? [], key).some((m) => m.version > withReply));
+    const view = finalView(running.records());
+    expect((view.get(`message:${key}`) as MessageRecord).reply_count ?? 0).toBe(0);
+  });
+
+  it('reads the whole history of a channel the bot was invited to while disconnected', async () => {
+    // The invitation's event is lost (Slack gave up while no socket was connected): only history has it.
+    const s = await start({ queueRetentionMs: 1 });
+    const ws = s.workspace;
+    const source = slackSource(s);
+    running = startDriving(source);
+    await backfilled(source);
+    const target = ws.listChannels().find((id) => !ws.isBotMember(id)) as string;
+    const member = [...(ws.getChannel(target)?.members ?? [])][0] as string;
+    s.dropConnections();
+    ws.inviteBot(target);
+    ws.postMessage({ channel: target, user: member, text: 'after the invitation' });
+    const expected = (ws.getChannel(target)?.top ?? []).map((ts) => `${target}:${formatTs(ts)}`);
+    expect(expected.length).toBeGreaterThan(2);
+    await waitFor(() => (source.live?.connectionCount ?? 0) >= 2);
+    await waitFor(() => expected.every((k) => messages(running?.records() ?? [], k).length > 0), 20_000);
   });
 
   it('handles broadcast replies, file shares, bot messages, topic changes and archives', async () => {
