@@ -86,4 +86,23 @@ describe('parsePolicy', () => {
       ['redact-user-profile', '/capture/users'],
     ]);
   });
+
+  it('checks values that come from the environment against the schema, without echoing them', () => {
+    const text = JSON.stringify({
+      ...base,
+      keys: { provider: 'cloud-kms', keyName: '${env:KMS_KEY:-projects/p/locations/l/keyRings/r/cryptoKeys/k}' },
+    });
+    expect(parsePolicy(text, 'p.json', { env: {} }).policy.keys).toMatchObject({ provider: 'cloud-kms' });
+    const issues = issuesOf(text, { KMS_KEY: 'not-a-key-name-s3cr3t' });
+    expect(issues).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          path: '/keys/keyName',
+          code: 'pattern',
+          message: expect.stringContaining('environment'),
+        }),
+      ]),
+    );
+    expect(JSON.stringify(issues)).not.toContain('s3cr3t');
+  });
 });

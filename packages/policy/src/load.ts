@@ -60,16 +60,25 @@ export function parsePolicy(
   } catch (cause) {
     throw new ConfigError('policy_parse_error', file, [jsonSyntaxIssue(text, cause)], { cause });
   }
+  // Secrets are resolved first so that their values meet the schema too (e.g. a KMS key name's
+  // pattern). Without the environment (skipEnv), references keep their default, or their text.
+  const envIssues: ConfigIssue[] = [];
+  const envPaths = new Set<string>();
+  const resolved = resolveEnvReferences(data, '', options.skipEnv ? {} : (options.env ?? process.env), {
+    issues: envIssues,
+    paths: envPaths,
+    keepUnset: options.skipEnv === true,
+  });
+  if (envIssues.length > 0) throw new ConfigError('config_env_missing', file, envIssues);
   validatePolicy ??= createAjv({ useDefaults: true }).compile(PolicySchema);
-  if (!validatePolicy(data)) {
-    throw new ConfigError('policy_invalid', file, issuesFromAjv(validatePolicy.errors ?? []));
+  if (!validatePolicy(resolved)) {
+    // An issue names the path and the rule, never the value: a value from the environment may be a secret.
+    const issues = issuesFromAjv(validatePolicy.errors ?? []).map((issue) =>
+      envPaths.has(issue.path) ? { ...issue, message: `${issue.message} (value from the environment)` } : issue,
+    );
+    throw new ConfigError('policy_invalid', file, issues);
   }
-  let policy = data as Policy;
-  if (!options.skipEnv) {
-    const issues: ConfigIssue[] = [];
-    policy = resolveEnvReferences(policy, '', options.env ?? process.env, issues) as Policy;
-    if (issues.length > 0) throw new ConfigError('config_env_missing', file, issues);
-  }
+  const policy = resolved as Policy;
   return { policy, warnings: policyWarnings(policy) };
 }
 
@@ -99,14 +108,16 @@ function resolveEnvReferences(
   value: unknown,
   path: string,
   env: Readonly<Record<string, string | undefined>>,
-  issues: ConfigIssue[],
+  found: { issues: ConfigIssue[]; paths: Set<string>; keepUnset: boolean },
 ): unknown {
   if (typeof value === 'string') {
-    return value.replace(ENV_REF, (_match, name: string, fallback: string | undefined) => {
-      const found = env[name];
-      if (found !== undefined && found !== '') return found;
+    return value.replace(ENV_REF, (match: string, name: string, fallback: string | undefined) => {
+      found.paths.add(path);
+      const fromEnv = env[name];
+      if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
       if (fallback !== undefined) return fallback;
-      issues.push({
+      if (found.keepUnset) return match;
+      found.issues.push({
         path,
         code: 'env_missing',
         message: `environment variable ${name} is not set`,
@@ -115,10 +126,10 @@ function resolveEnvReferences(
       return '';
     });
   }
-  if (Array.isArray(value)) return value.map((v, i) => resolveEnvReferences(v, `${path}/${i}`, env, issues));
+  if (Array.isArray(value)) return value.map((v, i) => resolveEnvReferences(v, `${path}/${i}`, env, found));
   if (value !== null && typeof value === 'object') {
     return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [k, resolveEnvReferences(v, `${path}/${escapePointer(k)}`, env, issues)]),
+      Object.entries(value).map(([k, v]) => [k, resolveEnvReferences(v, `${path}/${escapePointer(k)}`, env, found)]),
     );
   }
   return value;
