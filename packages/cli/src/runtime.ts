@@ -56,6 +56,8 @@ export interface RunResult {
   summary: PipelineSummary;
   retention: { deleted: number } | null;
   warnings: string[];
+  /** The state store the run used (checkpoints, dead letters, audit). */
+  statePath: string;
 }
 
 export function statePathFor(loaded: LoadedPolicy): string {
@@ -90,7 +92,7 @@ export async function runPolicyFile(file: string, options: RunOptions = {}): Pro
       options.onStart?.(pipeline);
       const summary = await pipeline.run();
       const retention = await applyRetention(prepared, state, logger);
-      return { summary, retention, warnings: loaded.warnings };
+      return { summary, retention, warnings: loaded.warnings, statePath: statePathFor(loaded) };
     } finally {
       // Releases the Cloud KMS client, if any: an embedding process must not keep it open.
       await (keys['keys.close'] as (() => Promise<void>) | undefined)?.();

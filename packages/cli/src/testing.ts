@@ -8,11 +8,11 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger, type DeadLetterEntry, RECORD_KINDS, type SluiceRecord } from '@sluice/core';
+import { createLogger, type DeadLetterEntry, RECORD_KINDS, type SluiceRecord, SqliteStateStore } from '@sluice/core';
 import type { Policy } from '@sluice/policy';
 import { jsonlFile, readLatest } from '@sluice/sink-jsonl';
 import { collectFiles } from '@sluice/testkit/canaries';
-import { openStateStore, preparePolicy, type RunResult, runPolicyFile } from './runtime.js';
+import { type RunResult, runPolicyFile } from './runtime.js';
 
 export interface RunOnRecordsOptions {
   /** Records as a source would emit them; `tenant` is set to the policy's. */
@@ -62,8 +62,7 @@ export async function runPolicyOnRecords(options: RunOnRecordsOptions): Promise<
     const out = jsonlFile(join(dir, 'out'), tenant, kind);
     if (existsSync(out)) for await (const record of readLatest(out)) stored.push(record);
   }
-  const { loaded } = await preparePolicy(file, { skipEnv: true });
-  const state = openStateStore(loaded);
+  const state = new SqliteStateStore(result.statePath);
   try {
     const deadLetters = await state.listDeadLetters({ tenant });
     // The input is clear by definition: only what the run wrote counts.

@@ -82,3 +82,23 @@ export async function queryDuckdb<T = Record<string, unknown>>(file: string, sql
     db.closeSync();
   }
 }
+
+/** The `slack` source of a test policy, pointed at a simulator through the environment (`simulatorEnv`). */
+export function slackSourceFor(timeScale: number, live: boolean) {
+  return {
+    use: 'slack',
+    with: {
+      botToken: '${env:SLACK_BOT_TOKEN}',
+      appToken: '${env:SLACK_APP_TOKEN}',
+      apiUrl: '${env:SLACK_API_URL}',
+      rateLimitProfile: 'tier3',
+      rateLimitTimeScale: timeScale,
+      live,
+    },
+  };
+}
+
+/** The environment that `slackSourceFor` reads. */
+export function simulatorEnv(sim: { botToken: string; appToken: string; apiUrl: string }): Record<string, string> {
+  return { SLACK_BOT_TOKEN: sim.botToken, SLACK_APP_TOKEN: sim.appToken, SLACK_API_URL: sim.apiUrl };
+}

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSyntheticWorkspace, type SlackSimulator, startSlackSimulator } from '@sluice/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { prng, queryDuckdb, runSluiceOk } from './helpers.js';
+import { prng, queryDuckdb, runSluiceOk, simulatorEnv, slackSourceFor } from './helpers.js';
 
 const TIME_SCALE = 120;
 let sim: SlackSimulator;
@@ -22,17 +22,7 @@ function policyDir(live: boolean): string {
     JSON.stringify({
       version: 1,
       tenant: 'acme',
-      source: {
-        use: 'slack',
-        with: {
-          botToken: '${env:SLACK_BOT_TOKEN}',
-          appToken: '${env:SLACK_APP_TOKEN}',
-          apiUrl: '${env:SLACK_API_URL}',
-          rateLimitProfile: 'tier3',
-          rateLimitTimeScale: TIME_SCALE,
-          live,
-        },
-      },
+      source: slackSourceFor(TIME_SCALE, live),
       capture: { users: 'ids', messages: 'metadata' },
       sink: { use: 'duckdb', with: { path: 'warehouse.duckdb' } },
       pipeline: { batch: { maxRecords: 40, maxMs: 5 }, maxInFlight: 400 },
@@ -41,7 +31,7 @@ function policyDir(live: boolean): string {
   return dir;
 }
 
-const env = () => ({ SLACK_BOT_TOKEN: sim.botToken, SLACK_APP_TOKEN: sim.appToken, SLACK_API_URL: sim.apiUrl });
+const env = () => simulatorEnv(sim);
 
 interface Row {
   _key: string;
@@ -65,8 +55,6 @@ beforeAll(async () => {
   sim = await startSlackSimulator({
     workspace,
     timeScale: TIME_SCALE,
-    // Slack's ack deadline is 3 s of wall-clock time: our process does not get faster with the time scale.
-    ackDeadlineMs: 3_000 * TIME_SCALE,
     queueRetentionMs: 10 * 365 * 86_400_000,
   });
 });

@@ -20,7 +20,7 @@ import {
   createCanaryGenerator,
 } from '@sluice/testkit/canaries';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { queryDuckdb, runSluiceOk } from './helpers.js';
+import { queryDuckdb, runSluiceOk, simulatorEnv, slackSourceFor } from './helpers.js';
 
 const TIME_SCALE = 60;
 const gen = createCanaryGenerator(4242);
@@ -36,17 +36,7 @@ function policyDir(sink: 'duckdb' | 'jsonl', messages: 'tokenized' | 'full'): st
     JSON.stringify({
       version: 1,
       tenant: 'leaky',
-      source: {
-        use: 'slack',
-        with: {
-          botToken: '${env:SLACK_BOT_TOKEN}',
-          appToken: '${env:SLACK_APP_TOKEN}',
-          apiUrl: '${env:SLACK_API_URL}',
-          rateLimitProfile: 'tier3',
-          rateLimitTimeScale: TIME_SCALE,
-          live: true,
-        },
-      },
+      source: slackSourceFor(TIME_SCALE, true),
       capture: { users: messages === 'full' ? 'full' : 'ids', messages },
       sink:
         sink === 'duckdb' ? { use: 'duckdb', with: { path: 'out.duckdb' } } : { use: 'jsonl', with: { dir: 'out' } },
@@ -55,12 +45,7 @@ function policyDir(sink: 'duckdb' | 'jsonl', messages: 'tokenized' | 'full'): st
   return dir;
 }
 
-const env = () => ({
-  SLACK_BOT_TOKEN: sim.botToken,
-  SLACK_APP_TOKEN: sim.appToken,
-  SLACK_API_URL: sim.apiUrl,
-  SLUICE_LOG_LEVEL: 'debug',
-});
+const env = () => ({ ...simulatorEnv(sim), SLUICE_LOG_LEVEL: 'debug' });
 
 /** Backfills, then follows while live edits, deletes and posts happen; returns every log line. */
 async function runConnector(dir: string): Promise<string> {
@@ -126,7 +111,7 @@ beforeAll(async () => {
       });
     }
   }
-  sim = await startSlackSimulator({ workspace: ws, timeScale: TIME_SCALE, ackDeadlineMs: 3_000 * TIME_SCALE });
+  sim = await startSlackSimulator({ workspace: ws, timeScale: TIME_SCALE });
 }, 60_000);
 
 afterAll(async () => {

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { detectPII, removePII } from '@coffeeandfun/remove-pii';
-import { corpusDetectorOptions, createDetector, evaluate, parseCorpus } from '../dist/index.js';
+import { corpusDetectorOptions, createDetector, ENTITY_TYPES, evaluate, parseCorpus } from '../dist/index.js';
 
 const require = createRequire(import.meta.url);
 const { SyncRedactor } = require('redact-pii');
@@ -176,17 +176,7 @@ for (const [name, r] of rates) {
 
 // --- accuracy ------------------------------------------------------------------------------------------
 
-const TYPES = [
-  'EMAIL_ADDRESS',
-  'PHONE_NUMBER',
-  'CREDIT_CARD',
-  'IBAN_CODE',
-  'US_SSN',
-  'IP_ADDRESS',
-  'URL',
-  'PERSON',
-  'SECRET',
-];
+const TYPES = ENTITY_TYPES;
 const fmt = (x) => (x === undefined ? '   -' : x.toFixed(2).padStart(4));
 
 console.log('');

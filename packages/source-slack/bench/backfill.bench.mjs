@@ -5,43 +5,13 @@
 //   memory: peak RSS (VmHWM) of the connector while it backfills a 1,000,000-message synthetic
 //           workspace at a fast time scale, against the RSS of the same CLI doing nothing (validate).
 // BENCH_SLACK_MESSAGES overrides the size of the large run.
-import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
 import { generateSyntheticWorkspace, startSlackSimulator } from '@sluice/testkit';
+import { BIN, benchPolicyDir, runBackfill } from './harness.mjs';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const BIN = join(here, '..', '..', 'cli', 'dist', 'bin.js');
 const TIME_SCALE = 2000;
 const PAGE = 200; // the connector's history and replies page size at tier3
 const DAYS = 90;
-
-function policyDir() {
-  const dir = mkdtempSync(join(tmpdir(), 'sluice-bench-slack-'));
-  writeFileSync(
-    join(dir, 'policy.json'),
-    JSON.stringify({
-      version: 1,
-      tenant: 'bench',
-      source: {
-        use: 'slack',
-        with: {
-          botToken: '${env:SLACK_BOT_TOKEN}',
-          apiUrl: '${env:SLACK_API_URL}',
-          rateLimitProfile: 'tier3',
-          rateLimitTimeScale: TIME_SCALE,
-          history: { days: DAYS },
-          live: false,
-        },
-      },
-      capture: { users: 'ids', messages: 'metadata' },
-      sink: { use: join(here, 'null-sink.mjs') },
-    }),
-  );
-  return dir;
-}
 
 /** Lower bound of API calls to read every in-window message of the invited channels. */
 function lowerBound(ws, windowStartMicros) {
@@ -73,33 +43,10 @@ async function backfill(totalMessages, { sampleRss }) {
   });
   const sim = await startSlackSimulator({ workspace, timeScale: TIME_SCALE });
   const bound = lowerBound(workspace, (sim.virtualNow() - DAYS * 86_400_000) * 1000);
-  const dir = policyDir();
-  const started = performance.now();
-  const child = spawn(process.execPath, [BIN, 'run', 'policy.json', '--until-caught-up'], {
-    cwd: dir,
-    env: { ...process.env, SLUICE_LOG_LEVEL: 'warn', SLACK_BOT_TOKEN: sim.botToken, SLACK_API_URL: sim.apiUrl },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  child.stdout.on('data', (d) => {
-    out += d;
-  });
-  let peakKb = 0;
-  const sampler = sampleRss
-    ? setInterval(() => {
-        try {
-          const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-          if (m) peakKb = Math.max(peakKb, Number(m[1]));
-        } catch {}
-      }, 100)
-    : undefined;
-  const code = await new Promise((resolve) => child.on('exit', resolve));
-  clearInterval(sampler);
-  const seconds = (performance.now() - started) / 1000;
+  const dir = benchPolicyDir({ profile: 'tier3', timeScale: TIME_SCALE, days: DAYS });
+  const { seconds, written: read, peakKb } = await runBackfill(dir, sim, { sampleRss });
   const stats = sim.stats().methods;
   await sim.close();
-  if (code !== 0) throw new Error(`backfill failed (${code})`);
-  const read = Number(/written (\d+)/.exec(out)?.[1] ?? 0);
   const calls = Object.values(stats).reduce((n, s) => n + s.calls, 0);
   const limited = Object.values(stats).reduce((n, s) => n + s.rateLimited, 0);
   return { bound, calls, limited, read, seconds, peakKb, stats };

@@ -52,7 +52,10 @@ export interface SlackSimulatorOptions {
   /** Fixed tokens (default: random simulator tokens). */
   botToken?: string;
   appToken?: string;
-  /** Socket Mode ack deadline in virtual ms (default 3000). */
+  /**
+   * Socket Mode ack deadline in virtual ms. Default: 3 s of wall-clock time (3000 × timeScale), since
+   * Slack's deadline is about the client's own work, which does not get faster with the time scale.
+   */
   ackDeadlineMs?: number;
   /** Socket Mode redeliveries before an envelope is dropped (default 3). */
   maxRetries?: number;
@@ -148,7 +151,7 @@ export async function startSlackSimulator(options: SlackSimulatorOptions = {}): 
     appId: workspace.bot.appId,
     botUserId: workspace.bot.userId,
     verificationToken: randomBytes(12).toString('hex'),
-    ...(options.ackDeadlineMs !== undefined ? { ackDeadlineMs: options.ackDeadlineMs } : {}),
+    ackDeadlineMs: options.ackDeadlineMs ?? 3_000 * clock.timeScale,
     ...(options.maxRetries !== undefined ? { maxRetries: options.maxRetries } : {}),
     ...(options.pingIntervalRealMs !== undefined ? { pingIntervalRealMs: options.pingIntervalRealMs } : {}),
     ...(options.queueRetentionMs !== undefined ? { queueRetentionMs: options.queueRetentionMs } : {}),
